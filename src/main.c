@@ -1,0 +1,67 @@
+/* burrow's entry point: picks the verb and hands over. Printing and exit statuses for
+ * library errors happen here and in cli/, nowhere else. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct verb verbs[] = {
+	{"create", cmd_create, "create [--name NAME] [-f] SOURCE    make a container from a directory or tar file"},
+	{"start", cmd_start, "start [OPTIONS] NAME [COMMAND...]    run a program in a container"},
+	{"list", cmd_list, "list                                 list containers"},
+	{"remove", cmd_remove, "remove [-f] NAME...                  remove containers"},
+	{"check", cmd_check, "check                                check this host's readiness"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: burrow COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(out, "  %s\n", verbs[i].summary);
+	fprintf(out, "\nburrow COMMAND --help shows a command's options.\n");
+}
+
+void cli_report(const struct error *err)
+{
+	fprintf(stderr, "burrow: %s\n", err->msg[0] ? err->msg : "unknown error");
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "burrow %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'burrow %s --help')\n", verb);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("burrow 0.1.0\n");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "burrow: unknown command '%s' (see 'burrow --help')\n", argv[1]);
+	return 2;
+}

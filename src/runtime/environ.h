@@ -1,0 +1,25 @@
+/* The environment a containerised program starts with: image environment, then a documented set
+ * of host variables, then the identity's HOME/USER/LOGNAME, then -e. Pure; no BURROW_* ever passes. */
+#pragma once
+
+#include "util/error.h"
+
+struct environ_identity {
+	const char *home;
+	const char *user; /* USER and LOGNAME */
+};
+
+/* Host variables passed through unchanged when set (exact names; see docs/start.md). */
+extern const char *const environ_host_names[];
+/* Host variable prefixes passed through (SLURM_, PMI_, PMIX_, LC_). */
+extern const char *const environ_host_prefixes[];
+
+/* image_env: "K=V" entries from the image (may be NULL; PATH defaults when absent).
+ * host_env: the caller's environment. user_env: -e arguments, "K=V" or "K" (value taken from
+ * host_env, dropped when unset there). An -e entry with an empty or invalid key fails.
+ * Returns a new NULL-terminated vector, or NULL with err. */
+char **environ_build(char *const *image_env, char *const *host_env, const struct environ_identity *ident,
+		     char *const *user_env, struct error *err);
+
+/* PATH used when the image sets none. */
+#define ENVIRON_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

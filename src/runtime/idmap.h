@@ -1,0 +1,36 @@
+/* User and group id maps for the user namespace: which ids inside map to which outside,
+ * from /etc/subuid and /etc/subgid when they grant a range. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+#define IDMAP_MAX_RANGES 4
+
+struct idmap_range {
+	uint32_t inside, outside, count;
+};
+
+struct idmap {
+	struct idmap_range ranges[IDMAP_MAX_RANGES];
+	size_t n;
+};
+
+/* Find the first range granted to user (by name or decimal id) in /etc/subuid-format text.
+ * Returns 0 and fills start/count, or -1 when none. */
+int idmap_find_subid(const char *text, const char *user, uint32_t id, uint32_t *start, uint32_t *count);
+
+/* The map for one kind of id: self is the host uid (or gid). Without root: self -> self.
+ * With root: 0 -> self, and when sub_count > 0, 1..min(count, 65535) -> the subordinate range. */
+void idmap_plan(struct idmap *out, uint32_t self, bool root, uint32_t sub_start, uint32_t sub_count);
+
+/* Format as /proc/PID/uid_map text. */
+void idmap_format(const struct idmap *m, char *buf, size_t size);
+
+/* Apply maps to pid (which has just unshared its user namespace). A single self-map is written
+ * directly (setgroups denied first); anything larger goes through newuidmap/newgidmap. */
+int idmap_apply(pid_t pid, const struct idmap *uids, const struct idmap *gids, struct error *err);

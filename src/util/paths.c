@@ -1,0 +1,60 @@
+/* Where burrow keeps things: data (containers), cache (images), runtime (running instances).
+ * Only path computation; nothing is created here. */
+#include "util/paths.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	if (home && home[0] == '/')
+		return strdup(home);
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir ? strdup(pw->pw_dir) : NULL;
+}
+
+static char *xdg_path(const char *override, const char *xdg, const char *home_suffix)
+{
+	const char *v = getenv(override);
+	if (v && v[0] == '/')
+		return strdup(v);
+	char *out = NULL;
+	v = getenv(xdg);
+	if (v && v[0] == '/') {
+		if (asprintf(&out, "%s/burrow", v) < 0)
+			return NULL;
+		return out;
+	}
+	char *home = home_dir();
+	if (!home)
+		return NULL;
+	if (asprintf(&out, "%s/%s/burrow", home, home_suffix) < 0)
+		out = NULL;
+	free(home);
+	return out;
+}
+
+char *paths_data(void)
+{
+	return xdg_path("BURROW_DATA_PATH", "XDG_DATA_HOME", ".local/share");
+}
+
+char *paths_cache(void)
+{
+	return xdg_path("BURROW_CACHE_PATH", "XDG_CACHE_HOME", ".cache");
+}
+
+char *paths_runtime(void)
+{
+	const char *v = getenv("BURROW_RUNTIME_PATH");
+	if (v && v[0] == '/')
+		return strdup(v);
+	char *out = NULL;
+	v = getenv("XDG_RUNTIME_DIR");
+	int rc = v && v[0] == '/' ? asprintf(&out, "%s/burrow", v) : asprintf(&out, "/tmp/burrow-%u", (unsigned)getuid());
+	return rc < 0 ? NULL : out;
+}
