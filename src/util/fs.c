@@ -137,7 +137,8 @@ int fs_remove_tree_at(int dirfd, const char *name, struct error *err)
 	if (!S_ISDIR(st.st_mode))
 		return error_errno(err, "remove %s", name);
 	if ((st.st_mode & 0700) != 0700)
-		(void)fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
+		if (fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0) < 0)
+			return error_errno(err, "make %s writable", name);
 	cleanup_close int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub < 0)
 		return error_errno(err, "open %s", name);
