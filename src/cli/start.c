@@ -1,2 +1,113 @@
+/* burrow start [OPTIONS] NAME [COMMAND...]: run a program in a container.
+ * Options stop at NAME; everything after it is the command. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli.h"
-int cmd_start(int argc, char **argv) { (void)argc; (void)argv; return 1; } /* placeholder */
+#include "runtime/container.h"
+#include "runtime/plan.h"
+#include "runtime/spawn.h"
+#include "util/cleanup.h"
+#include "util/paths.h"
+#include "util/strv.h"
+
+static const char usage_text[] =
+	"usage: burrow start [OPTIONS] NAME [COMMAND [ARG...]]\n"
+	"\n"
+	"Run COMMAND (default: the image's command, else a login shell) in container NAME.\n"
+	"\n"
+	"  -r, --root                  be root inside (files stay owned by you on the host)\n"
+	"      --rw                    writable root filesystem (changes stay in the container)\n"
+	"  -m, --mount SRC[:DST[:ro]]  bind a host path (DST defaults to SRC)\n"
+	"  -e, --env KEY[=VALUE]       set a variable (KEY alone: take it from here)\n"
+	"  -w, --workdir DIR           working directory inside\n"
+	"      --pid                   new PID namespace (burrow reaps orphans as PID 1)\n"
+	"      --no-cwd                do not bind the current directory\n";
+
+enum { OPT_RW = 256, OPT_PID, OPT_NO_CWD };
+
+int cmd_start(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"root", no_argument, NULL, 'r'},     {"rw", no_argument, NULL, OPT_RW},
+		{"mount", required_argument, NULL, 'm'}, {"env", required_argument, NULL, 'e'},
+		{"workdir", required_argument, NULL, 'w'}, {"pid", no_argument, NULL, OPT_PID},
+		{"no-cwd", no_argument, NULL, OPT_NO_CWD}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct start_options opts = {0};
+	cleanup_strv char **mounts = NULL;
+	cleanup_strv char **env = NULL;
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+rm:e:w:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			opts.root = true;
+			break;
+		case OPT_RW:
+			opts.rw = true;
+			break;
+		case 'm':
+			if (strv_push(&mounts, optarg) < 0)
+				return 1;
+			break;
+		case 'e':
+			if (strv_push(&env, optarg) < 0)
+				return 1;
+			break;
+		case 'w':
+			opts.workdir = optarg;
+			break;
+		case OPT_PID:
+			opts.new_pid = true;
+			break;
+		case OPT_NO_CWD:
+			opts.no_cwd = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			if (optopt && strchr("mew", optopt))
+				return cli_usage_error("start", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("start", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("start", "expected a container NAME");
+	opts.mounts = mounts;
+	opts.env = env;
+	opts.argv = optind + 1 < argc ? argv + optind + 1 : NULL;
+
+	cleanup_free char *data = paths_data();
+	if (!data) {
+		fprintf(stderr, "burrow: cannot find the data path; set BURROW_DATA_PATH\n");
+		return SPAWN_EXIT_SETUP;
+	}
+	struct error err;
+	error_clear(&err);
+	struct container c;
+	if (container_open(data, argv[optind], &c, &err) < 0) {
+		cli_report(&err);
+		return SPAWN_EXIT_SETUP;
+	}
+	struct run_plan plan;
+	int status;
+	if (plan_build(&c, &opts, &plan, &err) < 0) {
+		error_prefix(&err, "start %s", c.name);
+		cli_report(&err);
+		status = SPAWN_EXIT_SETUP;
+	} else {
+		status = spawn_run(&plan, &err);
+		if (err.msg[0]) {
+			error_prefix(&err, "start %s", c.name);
+			cli_report(&err);
+		}
+		plan_free(&plan);
+	}
+	container_free(&c);
+	return status;
+}

@@ -1,1 +1,204 @@
-/* placeholder */
+/* Assembles the container's root inside the new mount namespace and enters it with pivot_root.
+ * Mounts are made detached (open_tree/fsmount) and attached with move_mount onto a target fd
+ * resolved inside the root, so a symlink in the image can never redirect a mount to the host. */
+#include "runtime/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+static int set_readonly(int mnt_fd, bool recursive)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	return mount_setattr(mnt_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr));
+}
+
+/* The mount point for target: created (a directory, or an empty file when want_file) when
+ * missing, always resolved inside root_fd. */
+static int open_target(int root_fd, const char *target, bool want_file, struct error *err)
+{
+	int fd = fs_open_in_root(root_fd, target, O_PATH, 0);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : error_errno(err, "mount point %s", target);
+	if (!want_file) {
+		fd = fs_mkdir_p_in_root(root_fd, target, 0755, err);
+		return fd;
+	}
+	cleanup_free char *parent = strdup(target);
+	if (!parent)
+		return error_set(err, ENOMEM, "out of memory");
+	char *slash = strrchr(parent, '/');
+	*slash = '\0';
+	cleanup_close int dir_fd = fs_mkdir_p_in_root(root_fd, parent[0] ? parent : "/", 0755, err);
+	if (dir_fd < 0)
+		return -1;
+	int file_fd = openat(dir_fd, slash + 1, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (file_fd < 0 && errno != EEXIST)
+		return error_errno(err, "create mount point %s", target);
+	if (file_fd >= 0)
+		close(file_fd);
+	fd = fs_open_in_root(root_fd, target, O_PATH, 0);
+	return fd >= 0 ? fd : error_errno(err, "mount point %s", target);
+}
+
+static int attach(int mnt_fd, int root_fd, const char *target, bool want_file, struct error *err)
+{
+	cleanup_close int target_fd = open_target(root_fd, target, want_file, err);
+	if (target_fd < 0)
+		return -1;
+	if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return error_errno(err, "mount on %s", target);
+	return 0;
+}
+
+static int new_fs(const char *type, const char *options, unsigned int attrs, struct error *err)
+{
+	cleanup_close int fs_fd = fsopen(type, FSOPEN_CLOEXEC);
+	if (fs_fd < 0)
+		return error_errno(err, "new %s", type);
+	cleanup_free char *opts = options ? strdup(options) : NULL;
+	char *save = NULL;
+	for (char *opt = opts ? strtok_r(opts, ",", &save) : NULL; opt; opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+		if (eq)
+			*eq = '\0';
+		int rc = eq ? fsconfig(fs_fd, FSCONFIG_SET_STRING, opt, eq + 1, 0)
+			    : fsconfig(fs_fd, FSCONFIG_SET_FLAG, opt, NULL, 0);
+		if (rc < 0)
+			return error_errno(err, "%s option %s", type, opt);
+	}
+	if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return error_errno(err, "create %s", type);
+	int mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, attrs);
+	return mnt_fd >= 0 ? mnt_fd : error_errno(err, "mount %s", type);
+}
+
+/* A read-only file holding data, in a private detached tmpfs that vanishes with the namespace. */
+static int content_mount(int scratch_fd, const char *target, const char *data, struct error *err)
+{
+	const char *name = strrchr(target, '/') + 1;
+	cleanup_close int fd = openat(scratch_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error_errno(err, "write %s", target);
+	size_t len = strlen(data);
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0)
+			return error_errno(err, "write %s", target);
+		p += n;
+		len -= (size_t)n;
+	}
+	int mnt_fd = open_tree(scratch_fd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (mnt_fd < 0)
+		return error_errno(err, "prepare %s", target);
+	return mnt_fd;
+}
+
+static int make_symlink(int root_fd, const char *target, const char *link, struct error *err)
+{
+	cleanup_free char *parent = strdup(target);
+	if (!parent)
+		return error_set(err, ENOMEM, "out of memory");
+	char *slash = strrchr(parent, '/');
+	*slash = '\0';
+	cleanup_close int dir_fd = fs_mkdir_p_in_root(root_fd, parent[0] ? parent : "/", 0755, err);
+	if (dir_fd < 0)
+		return -1;
+	if (symlinkat(link, dir_fd, slash + 1) < 0 && errno != EEXIST)
+		return error_errno(err, "symlink %s", target);
+	return 0;
+}
+
+static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, struct error *err)
+{
+	cleanup_close int mnt_fd = -1;
+	bool want_file = false;
+	switch (m->kind) {
+	case PLAN_MOUNT_SYMLINK:
+		return make_symlink(root_fd, m->target, m->data, err);
+	case PLAN_MOUNT_BIND: {
+		struct stat st;
+		if (stat(m->source, &st) < 0) {
+			if (m->optional)
+				return 0;
+			return error_errno(err, "mount source %s", m->source);
+		}
+		want_file = !S_ISDIR(st.st_mode);
+		mnt_fd = open_tree(AT_FDCWD, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (mnt_fd < 0)
+			return error_errno(err, "bind %s", m->source);
+		break;
+	}
+	case PLAN_MOUNT_TMPFS:
+		mnt_fd = new_fs("tmpfs", m->data, MOUNT_ATTR_NOSUID, err);
+		break;
+	case PLAN_MOUNT_PROC:
+		mnt_fd = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+		break;
+	case PLAN_MOUNT_CONTENT:
+		if (*scratch_fd < 0) {
+			*scratch_fd = new_fs("tmpfs", "mode=755,size=16m", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+			if (*scratch_fd < 0)
+				return -1;
+		}
+		mnt_fd = content_mount(*scratch_fd, m->target, m->data, err);
+		want_file = true;
+		break;
+	}
+	if (mnt_fd < 0)
+		return -1;
+	if (m->readonly && set_readonly(mnt_fd, true) < 0)
+		return error_errno(err, "make %s read-only", m->target);
+	return attach(mnt_fd, root_fd, m->target, want_file, err);
+}
+
+static int pivot_into(int root_fd, struct error *err)
+{
+	if (fchdir(root_fd) < 0)
+		return error_errno(err, "enter root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return error_errno(err, "pivot_root");
+	/* The old root now sits on top of the new one; detaching it leaves only the container. */
+	if (umount2(".", MNT_DETACH) < 0)
+		return error_errno(err, "detach host root");
+	if (chdir("/") < 0)
+		return error_errno(err, "chdir /");
+	return 0;
+}
+
+int rootfs_enter(const struct run_plan *plan, struct error *err)
+{
+	/* Host mount events still reach us; ours never reach the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return error_errno(err, "make mounts private");
+	cleanup_close int tree_fd = open_tree(AT_FDCWD, plan->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree_fd < 0)
+		return error_errno(err, "bind root %s", plan->rootfs);
+	if (move_mount(tree_fd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return error_errno(err, "mount root %s", plan->rootfs);
+	cleanup_close int root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return error_errno(err, "open root %s", plan->rootfs);
+	cleanup_close int scratch_fd = -1;
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		if (do_mount(&plan->mounts[i], root_fd, &scratch_fd, err) < 0)
+			return -1;
+	}
+	if (plan->rootfs_readonly && set_readonly(root_fd, false) < 0)
+		return error_errno(err, "make the root read-only");
+	if (pivot_into(root_fd, err) < 0)
+		return -1;
+	if (chdir(plan->workdir) < 0)
+		return error_errno(err, "working directory %s in the container", plan->workdir);
+	return 0;
+}

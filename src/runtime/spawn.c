@@ -1,1 +1,216 @@
-/* placeholder */
+/* The process side of a start (MODEL.md, process model): clone into new namespaces, map ids,
+ * assemble the root, exec the program with no shell between; the parent forwards signals and
+ * returns the exit status. With a new PID namespace the child is a minimal init that reaps. */
+#include "runtime/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/rootfs.h"
+#include "util/strv.h"
+
+/* What a child tells the parent when the start fails before exec. */
+struct child_report {
+	int exit_code;
+	char msg[ERROR_MSG_MAX];
+};
+
+/* clone3's argument block (linux/sched.h clashes with glibc's sched.h). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+static void signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(set, forwarded_signals[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+static _Noreturn void child_fail(int report_fd, int exit_code, const struct error *err)
+{
+	struct child_report rep = {.exit_code = exit_code};
+	snprintf(rep.msg, sizeof(rep.msg), "%s", err->msg);
+	ssize_t ignored = write(report_fd, &rep, sizeof(rep));
+	(void)ignored;
+	_exit(exit_code);
+}
+
+static const char *env_path(char *const *env)
+{
+	long i = strv_env_find(env, "PATH", 4);
+	return i >= 0 ? env[i] + 5 : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+/* Exec argv[0] as execvpe would, but with the container's PATH and without ever falling back to a shell. */
+static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, const sigset_t *old_mask)
+{
+	struct error err;
+	const char *cmd = plan->argv[0];
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		error_errno(&err, "no_new_privs");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	if (strchr(cmd, '/')) {
+		execve(cmd, plan->argv, plan->env);
+	} else if (cmd[0] != '\0') {
+		char *dirs = strdup(env_path(plan->env));
+		char *save = NULL;
+		int first_error = ENOENT;
+		for (char *dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+			char full[4096];
+			if (snprintf(full, sizeof(full), "%s/%s", dir, cmd) >= (int)sizeof(full))
+				continue;
+			execve(full, plan->argv, plan->env);
+			if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT)
+				first_error = errno;
+		}
+		errno = first_error;
+	} else {
+		errno = ENOENT;
+	}
+	if (errno == ENOENT || errno == ENOTDIR) {
+		error_set(&err, errno, "command not found in the container: %s", cmd);
+		child_fail(report_fd, SPAWN_EXIT_NOT_FOUND, &err);
+	}
+	error_errno(&err, "cannot execute %s in the container", cmd);
+	child_fail(report_fd, SPAWN_EXIT_NOT_EXEC, &err);
+}
+
+static int status_to_exit(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return SPAWN_EXIT_SETUP;
+}
+
+/* Forward signals to pid until it exits; with reap_all, also reap every orphan (we are PID 1).
+ * Signals the terminal sent to the whole foreground group (SI_KERNEL) already reached it. */
+static int supervise(pid_t pid, bool reap_all)
+{
+	sigset_t set;
+	signal_set(&set);
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(&set, &info);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			if (info.si_code != SI_KERNEL)
+				kill(pid, sig);
+			continue;
+		}
+		int status;
+		pid_t w;
+		while ((w = waitpid(reap_all ? -1 : pid, &status, WNOHANG)) > 0) {
+			if (w == pid)
+				return status_to_exit(status);
+		}
+	}
+}
+
+static _Noreturn void child_main(const struct run_plan *plan, int sync_fd, int report_fd, const sigset_t *old_mask)
+{
+	struct error err;
+	error_clear(&err);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	char byte;
+	/* EOF instead of the go-ahead: the parent died or could not map our ids. */
+	if (read(sync_fd, &byte, 1) != 1)
+		_exit(SPAWN_EXIT_SETUP);
+	close(sync_fd);
+	if (rootfs_enter(plan, &err) < 0)
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	if (!plan->new_pid)
+		exec_program(plan, report_fd, old_mask);
+	pid_t pid = fork();
+	if (pid < 0) {
+		error_errno(&err, "fork");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	if (pid == 0)
+		exec_program(plan, report_fd, old_mask);
+	close(report_fd);
+	_exit(supervise(pid, true));
+}
+
+int spawn_run(const struct run_plan *plan, struct error *err)
+{
+	sigset_t set, old_mask;
+	signal_set(&set);
+	sigprocmask(SIG_BLOCK, &set, &old_mask);
+	int sync[2] = {-1, -1}, report[2] = {-1, -1};
+	int rc = SPAWN_EXIT_SETUP;
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+		error_errno(err, "pipe");
+		goto out;
+	}
+	struct clone3_args args = {
+		.flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0),
+		.exit_signal = SIGCHLD,
+	};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		error_errno(err, "create namespaces (see 'burrow check')");
+		goto out;
+	}
+	if (pid == 0) {
+		close(sync[1]);
+		close(report[0]);
+		child_main(plan, sync[0], report[1], &old_mask);
+	}
+	close(sync[0]);
+	close(report[1]);
+	sync[0] = report[1] = -1;
+	if (idmap_apply(pid, &plan->uids, &plan->gids, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	if (write(sync[1], "", 1) != 1) {
+		error_errno(err, "start container");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	struct child_report rep;
+	ssize_t n;
+	do
+		n = read(report[0], &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		int status;
+		waitpid(pid, &status, 0);
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+		error_set(err, 0, "%s", rep.msg);
+		rc = n == (ssize_t)sizeof(rep) ? rep.exit_code : SPAWN_EXIT_SETUP;
+		goto out;
+	}
+	rc = supervise(pid, false);
+	error_clear(err);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (sync[i] >= 0)
+			close(sync[i]);
+		if (report[i] >= 0)
+			close(report[i]);
+	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return rc;
+}
