@@ -27,8 +27,9 @@ struct unpack_stats {
 void unpack_limits_default(struct unpack_limits *lim);
 
 /* Normalise an entry path: strips leading "/" and "./", collapses "//" and "/./".
- * Fails (-1) on a ".." component, an empty result, or a result longer than max_path.
- * out must hold strlen(in) + 1 bytes. A result of "." means the root itself. */
+ * Fails (-1) on a ".." component (errno EPERM), an empty name (EINVAL), or a result longer
+ * than max_path (ENAMETOOLONG). out must hold strlen(in) + 1 bytes.
+ * A result of "." means the root itself ("/", "./"). */
 int unpack_clean_path(const char *in, char *out, size_t max_path);
 
 /* Write every entry of an open libarchive reader below root_fd.
@@ -36,7 +37,8 @@ int unpack_clean_path(const char *in, char *out, size_t max_path);
 int unpack_archive(struct archive *in, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
 		   struct error *err);
 
-/* True when path is a file libarchive reads as a tar (any compression). */
+/* True when path is a file libarchive reads as a tar (any compression); a tar without
+ * entries counts, a text file does not. */
 bool unpack_is_tar(const char *path);
 
 /* Unpack a tar file (plain, gzip, zstd, xz, bzip2) below root_fd. */
