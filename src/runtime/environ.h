@@ -11,7 +11,8 @@ struct environ_identity {
 
 /* Host variables passed through unchanged when set (exact names; see docs/start.md). */
 extern const char *const environ_host_names[];
-/* Host variable prefixes passed through (SLURM_, PMI_, PMIX_, LC_). */
+/* Host variable prefixes passed through (LC_, SLURM_, PMI_, PMIX_, OMPI_);
+ * docs/start-environment.md lists them for users. */
 extern const char *const environ_host_prefixes[];
 
 /* image_env: "K=V" entries from the image (may be NULL; PATH defaults when absent).

@@ -38,7 +38,13 @@ static int open_target(int root_fd, const char *target, bool want_file, struct e
 		return error_set(err, ENOMEM, "out of memory");
 	char *slash = strrchr(parent, '/');
 	*slash = '\0';
-	cleanup_close int dir_fd = fs_mkdir_p_in_root(root_fd, parent[0] ? parent : "/", 0755, err);
+	/* The parent usually exists (/dev of a fresh tmpfs): one lookup instead of a walk. */
+	const char *dir = parent[0] ? parent : "/";
+	cleanup_close int dir_fd = fs_open_in_root(root_fd, dir, O_PATH | O_DIRECTORY, 0);
+	if (dir_fd < 0 && errno == ENOENT)
+		dir_fd = fs_mkdir_p_in_root(root_fd, dir, 0755, err);
+	else if (dir_fd < 0)
+		return error_errno(err, "mount point %s", target);
 	if (dir_fd < 0)
 		return -1;
 	int file_fd = openat(dir_fd, slash + 1, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -46,7 +52,7 @@ static int open_target(int root_fd, const char *target, bool want_file, struct e
 		return error_errno(err, "create mount point %s", target);
 	if (file_fd >= 0)
 		close(file_fd);
-	fd = fs_open_in_root(root_fd, target, O_PATH, 0);
+	fd = fs_open_in_root(dir_fd, slash + 1, O_PATH, 0);
 	return fd >= 0 ? fd : error_errno(err, "mount point %s", target);
 }
 
