@@ -13,11 +13,12 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"create", cmd_create, "create [--name NAME] [-f] SOURCE    make a container from a directory or tar file"},
-	{"start", cmd_start, "start [OPTIONS] NAME [COMMAND...]    run a program in a container"},
-	{"list", cmd_list, "list                                 list containers"},
-	{"remove", cmd_remove, "remove [-f] NAME...                  remove containers"},
-	{"check", cmd_check, "check                                check this host's readiness"},
+        {"create", cmd_create,
+         "create [--name NAME] [-f] SOURCE    make a container from a directory or tar file"},
+        {"start", cmd_start, "start [OPTIONS] NAME [COMMAND...]    run a program in a container"},
+        {"list", cmd_list, "list                                 list containers"},
+        {"remove", cmd_remove, "remove [-f] NAME...                  remove containers"},
+        {"check", cmd_check, "check                                check this host's readiness"},
 };
 
 static void usage(FILE *out)

@@ -9,21 +9,21 @@
 #include "util/paths.h"
 
 static const char usage_text[] =
-	"usage: burrow create [--name NAME] [-f] SOURCE\n"
-	"\n"
-	"Make a container from SOURCE: a root filesystem directory (copied) or a tar file\n"
-	"such as 'docker export' writes (plain, gzip, zstd, xz or bzip2).\n"
-	"\n"
-	"  -n, --name NAME   container name (default: SOURCE's base name)\n"
-	"  -f, --force       replace an existing container of that name\n";
+        "usage: burrow create [--name NAME] [-f] SOURCE\n"
+        "\n"
+        "Make a container from SOURCE: a root filesystem directory (copied) or a tar file\n"
+        "such as 'docker export' writes (plain, gzip, zstd, xz or bzip2).\n"
+        "\n"
+        "  -n, --name NAME   container name (default: SOURCE's base name)\n"
+        "  -f, --force       replace an existing container of that name\n";
 
 int cmd_create(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"name", required_argument, NULL, 'n'},
+	        {"force", no_argument, NULL, 'f'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *name = NULL;
 	bool force = false;
@@ -51,7 +51,8 @@ int cmd_create(int argc, char **argv)
 	if (!name) {
 		default_name = container_default_name(source);
 		if (!default_name) {
-			fprintf(stderr, "burrow: cannot derive a container name from '%s'; use --name NAME\n", source);
+			fprintf(stderr, "burrow: cannot derive a container name from '%s'; use --name NAME\n",
+			        source);
 			return 1;
 		}
 		name = default_name;

@@ -11,9 +11,9 @@
 int cmd_remove(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"force", no_argument, NULL, 'f'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	bool force = false;
 	int opt;

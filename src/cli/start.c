@@ -14,28 +14,36 @@
 #include "util/strv.h"
 
 static const char usage_text[] =
-	"usage: burrow start [OPTIONS] NAME [COMMAND [ARG...]]\n"
-	"\n"
-	"Run COMMAND (default: the image's command, else a login shell) in container NAME.\n"
-	"\n"
-	"  -r, --root                  be root inside (files stay owned by you on the host)\n"
-	"      --rw                    writable root filesystem (changes stay in the container)\n"
-	"  -m, --mount SRC[:DST[:ro]]  bind a host path (DST defaults to SRC)\n"
-	"  -e, --env KEY[=VALUE]       set a variable (KEY alone: take it from here)\n"
-	"  -w, --workdir DIR           working directory inside\n"
-	"      --pid                   new PID namespace (burrow reaps orphans as PID 1)\n"
-	"      --no-cwd                do not bind the current directory\n";
+        "usage: burrow start [OPTIONS] NAME [COMMAND [ARG...]]\n"
+        "\n"
+        "Run COMMAND (default: the image's command, else a login shell) in container NAME.\n"
+        "\n"
+        "  -r, --root                  be root inside (files stay owned by you on the host)\n"
+        "      --rw                    writable root filesystem (changes stay in the container)\n"
+        "  -m, --mount SRC[:DST[:ro]]  bind a host path (DST defaults to SRC)\n"
+        "  -e, --env KEY[=VALUE]       set a variable (KEY alone: take it from here)\n"
+        "  -w, --workdir DIR           working directory inside\n"
+        "      --pid                   new PID namespace (burrow reaps orphans as PID 1)\n"
+        "      --no-cwd                do not bind the current directory\n";
 
-enum { OPT_RW = 256, OPT_PID, OPT_NO_CWD };
+enum {
+	OPT_RW = 256,
+	OPT_PID,
+	OPT_NO_CWD
+};
 
 int cmd_start(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"root", no_argument, NULL, 'r'},     {"rw", no_argument, NULL, OPT_RW},
-		{"mount", required_argument, NULL, 'm'}, {"env", required_argument, NULL, 'e'},
-		{"workdir", required_argument, NULL, 'w'}, {"pid", no_argument, NULL, OPT_PID},
-		{"no-cwd", no_argument, NULL, OPT_NO_CWD}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"root", no_argument, NULL, 'r'},
+	        {"rw", no_argument, NULL, OPT_RW},
+	        {"mount", required_argument, NULL, 'm'},
+	        {"env", required_argument, NULL, 'e'},
+	        {"workdir", required_argument, NULL, 'w'},
+	        {"pid", no_argument, NULL, OPT_PID},
+	        {"no-cwd", no_argument, NULL, OPT_NO_CWD},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct start_options opts = {0};
 	cleanup_strv char **mounts = NULL;
@@ -72,7 +80,8 @@ int cmd_start(int argc, char **argv)
 			return 0;
 		default:
 			if (optopt && strchr("mew", optopt))
-				return cli_usage_error("start", "option '%s' needs a value", argv[optind - 1]);
+				return cli_usage_error("start", "option '%s' needs a value",
+				                       argv[optind - 1]);
 			return cli_usage_error("start", "unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -16,8 +16,8 @@
 #include "util/fs.h"
 
 #define DEFAULT_MAX_ENTRIES 10000000ULL
-#define DEFAULT_MAX_BYTES (1ULL << 40)
-#define DEFAULT_MAX_PATH 4096
+#define DEFAULT_MAX_BYTES   (1ULL << 40)
+#define DEFAULT_MAX_PATH    4096
 /* Entry names are cut to this in messages: a hostile 1 MB name must not drown the error. */
 #define SHOWN_NAME_MAX 200
 
@@ -83,7 +83,7 @@ static void prefix_entry(struct error *err, const char *name)
 {
 	size_t len = strlen(name);
 	error_prefix(err, "entry %.*s%s", (int)(len > SHOWN_NAME_MAX ? SHOWN_NAME_MAX : len), name,
-		     len > SHOWN_NAME_MAX ? "..." : "");
+	             len > SHOWN_NAME_MAX ? "..." : "");
 }
 
 static int bad_path(struct error *err, int code, const char *what, const struct unpack_limits *lim)
@@ -108,8 +108,9 @@ static void entry_times(struct archive_entry *e, struct timespec t[2])
 
 static int bytes_exceeded(struct error *err, const struct unpack_limits *lim)
 {
-	return error_set(err, EFBIG, "exceeds BURROW_UNPACK_MAX_BYTES=%" PRIu64 "; raise it if the image is genuine",
-			 lim->max_bytes);
+	return error_set(err, EFBIG,
+	                 "exceeds BURROW_UNPACK_MAX_BYTES=%" PRIu64 "; raise it if the image is genuine",
+	                 lim->max_bytes);
 }
 
 /* Makes room for an entry named leaf in parent_fd: a non-directory is removed (later entries
@@ -124,7 +125,8 @@ static int clear_slot(int parent_fd, const char *leaf, bool want_dir, bool *kept
 	if (S_ISDIR(st.st_mode)) {
 		if (want_dir) {
 			*kept_dir = true;
-			if ((st.st_mode & 0700) != 0700 && fchmodat(parent_fd, leaf, (st.st_mode & 07777) | 0700, 0) < 0)
+			if ((st.st_mode & 0700) != 0700 &&
+			    fchmodat(parent_fd, leaf, (st.st_mode & 07777) | 0700, 0) < 0)
 				return error_errno(err, "make directory writable");
 			return 0;
 		}
@@ -157,7 +159,8 @@ static int open_parent(struct writer *w, char *path, const char **leaf, bool cre
 	return fd;
 }
 
-static int write_data(struct writer *w, struct archive *in, struct archive_entry *e, int fd, struct error *err)
+static int write_data(struct writer *w, struct archive *in, struct archive_entry *e, int fd,
+                      struct error *err)
 {
 	int64_t end = 0;
 	for (;;) {
@@ -191,12 +194,14 @@ static int write_data(struct writer *w, struct archive *in, struct archive_entry
 			end = at;
 	}
 	/* A sparse file that ends in a hole has no block there: extend it to its real size. */
-	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end && ftruncate(fd, archive_entry_size(e)) < 0)
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
+	    ftruncate(fd, archive_entry_size(e)) < 0)
 		return error_errno(err, "extend to %" PRId64 " bytes", (int64_t)archive_entry_size(e));
 	return 0;
 }
 
-static int add_dir_fixup(struct writer *w, const char *path, mode_t mode, struct archive_entry *e, struct error *err)
+static int add_dir_fixup(struct writer *w, const char *path, mode_t mode, struct archive_entry *e,
+                         struct error *err)
 {
 	if (w->ndirs == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
@@ -219,8 +224,8 @@ static int add_dir_fixup(struct writer *w, const char *path, mode_t mode, struct
 	return 0;
 }
 
-static int write_dir(struct writer *w, int parent_fd, const char *leaf, const char *path, struct archive_entry *e,
-		     struct error *err)
+static int write_dir(struct writer *w, int parent_fd, const char *leaf, const char *path,
+                     struct archive_entry *e, struct error *err)
 {
 	mode_t mode = archive_entry_perm(e) & 07777;
 	bool kept;
@@ -231,14 +236,14 @@ static int write_dir(struct writer *w, int parent_fd, const char *leaf, const ch
 	return add_dir_fixup(w, path, mode, e, err);
 }
 
-static int write_file(struct writer *w, struct archive *in, int parent_fd, const char *leaf, struct archive_entry *e,
-		      struct error *err)
+static int write_file(struct writer *w, struct archive *in, int parent_fd, const char *leaf,
+                      struct archive_entry *e, struct error *err)
 {
 	bool kept;
 	if (clear_slot(parent_fd, leaf, false, &kept, err) < 0)
 		return -1;
-	cleanup_close int fd =
-		openat(parent_fd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	cleanup_close int fd = openat(parent_fd, leaf,
+	                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_errno(err, "create");
 	if (write_data(w, in, e, fd, err) < 0)
@@ -286,7 +291,8 @@ static int write_fifo(int parent_fd, const char *leaf, struct archive_entry *e, 
 	return 0;
 }
 
-static int write_hardlink(struct writer *w, int parent_fd, const char *leaf, const char *link_name, struct error *err)
+static int write_hardlink(struct writer *w, int parent_fd, const char *leaf, const char *link_name,
+                          struct error *err)
 {
 	cleanup_free char *src = malloc(strlen(link_name) + 1);
 	if (!src)
@@ -303,7 +309,8 @@ static int write_hardlink(struct writer *w, int parent_fd, const char *leaf, con
 	struct stat s, d;
 	if (fstatat(src_parent, src_leaf, &s, AT_SYMLINK_NOFOLLOW) < 0)
 		return error_errno(err, "hard link target %s", link_name);
-	if (fstatat(parent_fd, leaf, &d, AT_SYMLINK_NOFOLLOW) == 0 && d.st_dev == s.st_dev && d.st_ino == s.st_ino)
+	if (fstatat(parent_fd, leaf, &d, AT_SYMLINK_NOFOLLOW) == 0 && d.st_dev == s.st_dev &&
+	    d.st_ino == s.st_ino)
 		return 0; /* already the same file: removing it first would lose it */
 	bool kept;
 	if (clear_slot(parent_fd, leaf, false, &kept, err) < 0)
@@ -318,15 +325,15 @@ static int count_entry(struct writer *w, struct error *err)
 {
 	if (w->entries >= w->lim->max_entries)
 		return error_set(err, EFBIG,
-				 "more than %" PRIu64 " entries: exceeds BURROW_UNPACK_MAX_ENTRIES=%" PRIu64
-				 "; raise it if the image is genuine",
-				 w->lim->max_entries, w->lim->max_entries);
+		                 "more than %" PRIu64 " entries: exceeds BURROW_UNPACK_MAX_ENTRIES=%" PRIu64
+		                 "; raise it if the image is genuine",
+		                 w->lim->max_entries, w->lim->max_entries);
 	w->entries++;
 	return 0;
 }
 
 static int write_entry(struct writer *w, struct archive *in, struct archive_entry *e, const char *name,
-		       const char *link_name, struct error *err)
+                       const char *link_name, struct error *err)
 {
 	cleanup_free char *path = malloc(strlen(name) + 1);
 	if (!path)
@@ -396,7 +403,8 @@ static int apply_dir_fixups(struct writer *w, struct error *err)
 			if (slash)
 				*slash = '\0';
 			leaf = slash ? slash + 1 : d->path;
-			parent_fd = fs_open_in_root(w->root_fd, slash ? d->path : ".", O_PATH | O_DIRECTORY, 0);
+			parent_fd =
+			        fs_open_in_root(w->root_fd, slash ? d->path : ".", O_PATH | O_DIRECTORY, 0);
 			if (slash)
 				*slash = '/';
 			if (parent_fd < 0 && (errno == ENOENT || errno == ENOTDIR))
@@ -436,7 +444,8 @@ static int read_entries(struct writer *w, struct archive *in, struct error *err)
 			return -1;
 		const char *name = archive_entry_pathname(e);
 		if (!name)
-			return error_set(err, EINVAL, "entry %" PRIu64 ": name cannot be decoded", w->entries);
+			return error_set(err, EINVAL, "entry %" PRIu64 ": name cannot be decoded",
+			                 w->entries);
 		if (write_entry(w, in, e, name, archive_entry_hardlink(e), err) < 0) {
 			prefix_entry(err, name);
 			return -1;
@@ -453,8 +462,8 @@ static void add_stats(struct unpack_stats *stats, const struct writer *w)
 	stats->devices_skipped += w->devices_skipped;
 }
 
-int unpack_archive(struct archive *in, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
-		   struct error *err)
+int unpack_archive(struct archive *in, int root_fd, const struct unpack_limits *lim,
+                   struct unpack_stats *stats, struct error *err)
 {
 	__attribute__((cleanup(writer_release))) struct writer w = {.root_fd = root_fd, .lim = lim};
 	int rc = read_entries(&w, in, err);
@@ -494,8 +503,8 @@ bool unpack_is_tar(const char *path)
 	return r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF;
 }
 
-int unpack_tar_file(const char *path, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
-		    struct error *err)
+int unpack_tar_file(const char *path, int root_fd, const struct unpack_limits *lim,
+                    struct unpack_stats *stats, struct error *err)
 {
 	__attribute__((cleanup(archive_read_free_p))) struct archive *a = tar_reader_new();
 	if (!a)
@@ -542,7 +551,7 @@ static const char *relative_name(const char *name, const char *src_dir)
 static int copy_entries(struct writer *w, struct archive *disk, const char *src_dir, struct error *err)
 {
 	__attribute__((cleanup(resolver_free_p))) struct archive_entry_linkresolver *links =
-		archive_entry_linkresolver_new();
+	        archive_entry_linkresolver_new();
 	__attribute__((cleanup(entry_free_p))) struct archive_entry *entry = archive_entry_new();
 	if (!links || !entry)
 		return error_set(err, ENOMEM, "out of memory");
@@ -562,7 +571,8 @@ static int copy_entries(struct writer *w, struct archive *disk, const char *src_
 		const char *full = archive_entry_pathname(entry);
 		const char *name = full ? relative_name(full, src_dir) : NULL;
 		if (!name)
-			return error_set(err, EINVAL, "%s: outside the tree being copied", full ? full : "(unnamed)");
+			return error_set(err, EINVAL, "%s: outside the tree being copied",
+			                 full ? full : "(unnamed)");
 		struct archive_entry *e = entry, *spare = NULL;
 		archive_entry_linkify(links, &e, &spare);
 		if (!e)
@@ -578,8 +588,8 @@ static int copy_entries(struct writer *w, struct archive *disk, const char *src_
 	}
 }
 
-int unpack_copy_tree(const char *src_dir, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
-		     struct error *err)
+int unpack_copy_tree(const char *src_dir, int root_fd, const struct unpack_limits *lim,
+                     struct unpack_stats *stats, struct error *err)
 {
 	__attribute__((cleanup(disk_free_p))) struct archive *disk = archive_read_disk_new();
 	if (!disk)
@@ -588,7 +598,7 @@ int unpack_copy_tree(const char *src_dir, int root_fd, const struct unpack_limit
 	 * No atime restore: the source is only ever read. */
 	archive_read_disk_set_symlink_hybrid(disk);
 	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL |
-						     ARCHIVE_READDISK_NO_FFLAGS);
+	                                             ARCHIVE_READDISK_NO_FFLAGS);
 	__attribute__((cleanup(writer_release))) struct writer w = {.root_fd = root_fd, .lim = lim};
 	int rc;
 	if (archive_read_disk_open(disk, src_dir) != ARCHIVE_OK)

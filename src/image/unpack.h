@@ -34,18 +34,18 @@ int unpack_clean_path(const char *in, char *out, size_t max_path);
 
 /* Write every entry of an open libarchive reader below root_fd.
  * Nothing is ever created outside root_fd; stats may be NULL. */
-int unpack_archive(struct archive *in, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
-		   struct error *err);
+int unpack_archive(struct archive *in, int root_fd, const struct unpack_limits *lim,
+                   struct unpack_stats *stats, struct error *err);
 
 /* True when path is a file libarchive reads as a tar (any compression); a tar without
  * entries counts, a text file does not. */
 bool unpack_is_tar(const char *path);
 
 /* Unpack a tar file (plain, gzip, zstd, xz, bzip2) below root_fd. */
-int unpack_tar_file(const char *path, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
-		    struct error *err);
+int unpack_tar_file(const char *path, int root_fd, const struct unpack_limits *lim,
+                    struct unpack_stats *stats, struct error *err);
 
 /* Copy a host directory tree below root_fd through the same writer (hardlinks, symlinks,
  * modes, times kept; symlinks in the source are copied, never followed). */
-int unpack_copy_tree(const char *src_dir, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
-		     struct error *err);
+int unpack_copy_tree(const char *src_dir, int root_fd, const struct unpack_limits *lim,
+                     struct unpack_stats *stats, struct error *err);

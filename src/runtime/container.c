@@ -32,7 +32,7 @@ bool container_name_valid(const char *name)
 	for (size_t i = 0; i < len; i++) {
 		char ch = name[i];
 		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-			  ch == '_' || ch == '.' || ch == '-';
+		          ch == '_' || ch == '.' || ch == '-';
 		if (!ok)
 			return false;
 	}
@@ -42,7 +42,7 @@ bool container_name_valid(const char *name)
 char *container_default_name(const char *source)
 {
 	static const char *const suffixes[] = {".tar.gz", ".tar.zst", ".tar.xz", ".tar.bz2", ".tgz",
-					       ".tar",    ".sqsh",    ".sqfs",   NULL};
+	                                       ".tar",    ".sqsh",    ".sqfs",   NULL};
 	cleanup_free char *copy = strdup(source);
 	if (!copy)
 		return NULL;
@@ -77,8 +77,10 @@ static int containers_lock(const char *data_path, int *lock_fd, struct error *er
 	if (!dir)
 		return error_set(err, ENOMEM, "out of memory");
 	if (fs_mkdir_p(dir, 0700, err) < 0) {
-		error_prefix(err, "data path %s is not usable (set BURROW_DATA_PATH to a writable local directory)",
-			     data_path);
+		error_prefix(
+		        err,
+		        "data path %s is not usable (set BURROW_DATA_PATH to a writable local directory)",
+		        data_path);
 		return -1;
 	}
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -86,8 +88,10 @@ static int containers_lock(const char *data_path, int *lock_fd, struct error *er
 		return error_errno(err, "open %s", dir);
 	*lock_fd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX) < 0) {
-		error_errno(err, "data path %s is not writable (set BURROW_DATA_PATH to a writable local directory)",
-			    data_path);
+		error_errno(
+		        err,
+		        "data path %s is not writable (set BURROW_DATA_PATH to a writable local directory)",
+		        data_path);
 		close(dirfd);
 		return -1;
 	}
@@ -130,8 +134,9 @@ static int fill_rootfs(const char *source, int root_fd, struct error *err)
 	if (rc < 0)
 		return -1;
 	if (stats.devices_skipped > 0)
-		fprintf(stderr, "burrow: note: skipped %llu device node(s) in %s; /dev is provided at start\n",
-			(unsigned long long)stats.devices_skipped, source);
+		fprintf(stderr,
+		        "burrow: note: skipped %llu device node(s) in %s; /dev is provided at start\n",
+		        (unsigned long long)stats.devices_skipped, source);
 	return make_mount_points(root_fd, err);
 }
 
@@ -145,12 +150,14 @@ static int remove_entry(int dirfd, const char *name, struct error *err)
 	return userns_remove_tree(dirfd, name, err);
 }
 
-int container_create(const char *data_path, const char *name, const char *source, bool force, struct error *err)
+int container_create(const char *data_path, const char *name, const char *source, bool force,
+                     struct error *err)
 {
 	if (!container_name_valid(name))
-		return error_set(err, EINVAL,
-				 "invalid container name '%s': use letters, digits, '_', '.', '-' (at most %d)", name,
-				 CONTAINER_NAME_MAX);
+		return error_set(
+		        err, EINVAL,
+		        "invalid container name '%s': use letters, digits, '_', '.', '-' (at most %d)", name,
+		        CONTAINER_NAME_MAX);
 	if (!fs_is_dir(source) && !fs_is_file(source))
 		return error_errno(err, "source %s", source);
 	cleanup_close int lock_fd = -1;
@@ -234,8 +241,8 @@ int container_open(const char *data_path, const char *name, struct container *c,
 	}
 	if (!fs_is_dir(c->rootfs)) {
 		container_free(c);
-		return error_set(err, ENOENT, "no container named '%s' (see 'burrow list', or 'burrow create')",
-				 name);
+		return error_set(err, ENOENT,
+		                 "no container named '%s' (see 'burrow list', or 'burrow create')", name);
 	}
 	return 0;
 }
@@ -294,7 +301,8 @@ int container_remove(const char *data_path, const char *name, struct error *err)
 	if (renameat(dirfd, name, dirfd, doomed) < 0)
 		return error_errno(err, "remove container '%s'", name);
 	if (remove_entry(dirfd, doomed, err) < 0) {
-		error_prefix(err, "remove container '%s' (leftovers in %s/containers/%s)", name, data_path, doomed);
+		error_prefix(err, "remove container '%s' (leftovers in %s/containers/%s)", name, data_path,
+		             doomed);
 		return -1;
 	}
 	return 0;

@@ -22,7 +22,8 @@ char *container_default_name(const char *source);
 /* Make container NAME from SOURCE (a directory, copied, or a tar file). Everything is written
  * under a temporary name and renamed into place; a failure leaves nothing behind. With force,
  * an existing container of that name is replaced. */
-int container_create(const char *data_path, const char *name, const char *source, bool force, struct error *err);
+int container_create(const char *data_path, const char *name, const char *source, bool force,
+                     struct error *err);
 
 int container_open(const char *data_path, const char *name, struct container *c, struct error *err);
 void container_free(struct container *c);

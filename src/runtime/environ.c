@@ -12,8 +12,8 @@
 
 /* Terminal, locale, display and proxy settings describe the user's session, not the image. */
 const char *const environ_host_names[] = {
-	"TERM",        "COLORTERM",   "LANG",        "LANGUAGE",   "TZ",       "DISPLAY",  "XAUTHORITY",
-	"http_proxy",  "https_proxy", "no_proxy",    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", NULL,
+        "TERM",       "COLORTERM",   "LANG",     "LANGUAGE",   "TZ",          "DISPLAY",  "XAUTHORITY",
+        "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", NULL,
 };
 
 /* Locale categories, and what Slurm and the MPI launchers hand each task to wire it up. */
@@ -27,7 +27,8 @@ static bool host_passes(const char *entry, size_t keylen)
 	if (strncmp(entry, ENVIRON_PRIVATE_PREFIX, strlen(ENVIRON_PRIVATE_PREFIX)) == 0)
 		return false;
 	for (size_t i = 0; environ_host_names[i]; i++) {
-		if (strlen(environ_host_names[i]) == keylen && strncmp(entry, environ_host_names[i], keylen) == 0)
+		if (strlen(environ_host_names[i]) == keylen &&
+		    strncmp(entry, environ_host_names[i], keylen) == 0)
 			return true;
 	}
 	for (size_t i = 0; environ_host_prefixes[i]; i++) {
@@ -79,7 +80,7 @@ static int add_user_entry(char ***env, char *const *host_env, const char *entry,
 }
 
 char **environ_build(char *const *image_env, char *const *host_env, const struct environ_identity *ident,
-		     char *const *user_env, struct error *err)
+                     char *const *user_env, struct error *err)
 {
 	cleanup_strv char **env = calloc(1, sizeof(char *));
 	if (!env)
@@ -96,7 +97,8 @@ char **environ_build(char *const *image_env, char *const *host_env, const struct
 		goto nomem;
 	for (size_t i = 0; host_env && host_env[i]; i++) {
 		const char *eq = strchr(host_env[i], '=');
-		if (eq && host_passes(host_env[i], (size_t)(eq - host_env[i])) && strv_env_set(&env, host_env[i]) < 0)
+		if (eq && host_passes(host_env[i], (size_t)(eq - host_env[i])) &&
+		    strv_env_set(&env, host_env[i]) < 0)
 			goto nomem;
 	}
 	if (ident && ident->home && set_pair(&env, "HOME", ident->home) < 0)

@@ -20,7 +20,7 @@ extern const char *const environ_host_prefixes[];
  * host_env, dropped when unset there). An -e entry with an empty or invalid key fails.
  * Returns a new NULL-terminated vector, or NULL with err. */
 char **environ_build(char *const *image_env, char *const *host_env, const struct environ_identity *ident,
-		     char *const *user_env, struct error *err);
+                     char *const *user_env, struct error *err);
 
 /* PATH used when the image sets none. */
 #define ENVIRON_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -13,11 +13,11 @@
 /* One line of a colon-separated database, pointing into the input text. */
 struct db_line {
 	const char *text;
-	size_t len;      /* without the newline */
-	size_t n_fields; /* colons + 1 */
+	size_t len;       /* without the newline */
+	size_t n_fields;  /* colons + 1 */
 	const char *name; /* first field */
 	size_t name_len;
-	bool has_id;      /* third field is a decimal number that fits 32 bits */
+	bool has_id; /* third field is a decimal number that fits 32 bits */
 	uint32_t id;
 };
 
@@ -27,7 +27,7 @@ struct db_merge {
 	bool keep_image_zero;  /* root: keep the image's own id-0 line rather than adding ours */
 	const char *self_name; /* the entry we add (or the one we keep, with keep_image_zero) */
 	uint32_t self_id;
-	const char *self_line; /* the line to add, without newline; NULL when nothing is added */
+	const char *self_line;     /* the line to add, without newline; NULL when nothing is added */
 	const char *overflow_line; /* added when no well-formed 65534 line is left */
 };
 
@@ -170,20 +170,20 @@ char *identity_merge_passwd(const char *image_passwd, const struct identity *id,
 	if (!name || !gecos || !home || !shell)
 		return nomem(err);
 	int n = id->root ? asprintf(&line, "root:x:0:0:root:%s:%s", home, shell)
-			 : asprintf(&line, "%s:x:%u:%u:%s:%s:%s", name, (unsigned)id->uid, (unsigned)id->gid, gecos,
-				    home, shell);
+	                 : asprintf(&line, "%s:x:%u:%u:%s:%s:%s", name, (unsigned)id->uid, (unsigned)id->gid,
+	                            gecos, home, shell);
 	if (n < 0) {
 		line = NULL;
 		return nomem(err);
 	}
 	struct db_merge m = {
-		.n_fields = 7,
-		.keep_image_zero = id->root,
-		.self_name = name,
-		.self_id = id->root ? 0 : (uint32_t)id->uid,
-		.self_line = line,
-		/* A fixed shell: an image without /usr/sbin/nologin still logs nobody in nowhere. */
-		.overflow_line = "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
+	        .n_fields = 7,
+	        .keep_image_zero = id->root,
+	        .self_name = name,
+	        .self_id = id->root ? 0 : (uint32_t)id->uid,
+	        .self_line = line,
+	        /* A fixed shell: an image without /usr/sbin/nologin still logs nobody in nowhere. */
+	        .overflow_line = "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
 	};
 	return merge(image_passwd, &m, err);
 }
@@ -204,7 +204,8 @@ char *identity_merge_group(const char *image_group, const struct identity *id, s
 		group = NULL;
 	if (!group)
 		return nomem(err);
-	int n = id->root ? asprintf(&line, "root:x:0:") : asprintf(&line, "%s:x:%u:%s", group, (unsigned)id->gid, user);
+	int n = id->root ? asprintf(&line, "root:x:0:")
+	                 : asprintf(&line, "%s:x:%u:%s", group, (unsigned)id->gid, user);
 	/* Supplementary groups cannot be mapped and show as 65534: naming the user as a member
 	 * keeps `id` and `groups` consistent with what the kernel reports. */
 	int o = asprintf(&overflow, "nogroup:x:65534:%s", id->n_supplementary > 0 ? user : "");
@@ -216,12 +217,12 @@ char *identity_merge_group(const char *image_group, const struct identity *id, s
 		return nomem(err);
 	}
 	struct db_merge m = {
-		.n_fields = 4,
-		.keep_image_zero = id->root,
-		.self_name = group,
-		.self_id = id->root ? 0 : (uint32_t)id->gid,
-		.self_line = line,
-		.overflow_line = overflow,
+	        .n_fields = 4,
+	        .keep_image_zero = id->root,
+	        .self_name = group,
+	        .self_id = id->root ? 0 : (uint32_t)id->gid,
+	        .self_line = line,
+	        .overflow_line = overflow,
 	};
 	return merge(image_group, &m, err);
 }

@@ -17,13 +17,13 @@ struct identity_group {
 };
 
 struct identity {
-	char *name;  /* host user name */
-	uid_t uid;   /* host uid */
-	gid_t gid;   /* host primary gid */
+	char *name; /* host user name */
+	uid_t uid;  /* host uid */
+	gid_t gid;  /* host primary gid */
 	char *gecos;
-	char *home;  /* host home directory (bound at the same path inside) */
-	char *shell; /* login shell to name inside: one that exists in the image */
-	char *group_name;                   /* name of the primary group */
+	char *home;                           /* host home directory (bound at the same path inside) */
+	char *shell;                          /* login shell to name inside: one that exists in the image */
+	char *group_name;                     /* name of the primary group */
 	struct identity_group *supplementary; /* other host groups (shown as nogroup inside) */
 	size_t n_supplementary;
 	bool root; /* --root: the user is uid 0 inside */

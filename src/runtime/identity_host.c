@@ -112,7 +112,8 @@ int identity_from_host(struct identity *id, bool root, struct error *err)
 		id->shell = strdup("/bin/sh");
 	}
 	id->group_name = group_name(id->gid);
-	if (!id->name || !id->gecos || !id->home || !id->shell || !id->group_name || fill_supplementary(id) < 0)
+	if (!id->name || !id->gecos || !id->home || !id->shell || !id->group_name ||
+	    fill_supplementary(id) < 0)
 		goto nomem;
 	return 0;
 nomem:

@@ -50,8 +50,10 @@ int idmap_find_subid(const char *text, const char *user, uint32_t id, uint32_t *
 		/* Comments, and lines that are not exactly name:start:count with a usable range, are
 		 * skipped: a broken line must not grant (or hide) someone else's range. */
 		if (line[0] != '#' && c1 && c2 && !memchr(c2 + 1, ':', (size_t)(nl - c2 - 1)) &&
-		    parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &s) && parse_u32(c2 + 1, (size_t)(nl - c2 - 1), &n) &&
-		    n > 0 && (uint64_t)s + n <= (uint64_t)UINT32_MAX + 1 && owner_matches(line, (size_t)(c1 - line), user, id)) {
+		    parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &s) &&
+		    parse_u32(c2 + 1, (size_t)(nl - c2 - 1), &n) && n > 0 &&
+		    (uint64_t)s + n <= (uint64_t)UINT32_MAX + 1 &&
+		    owner_matches(line, (size_t)(c1 - line), user, id)) {
 			*start = s;
 			*count = n;
 			return 0;
@@ -71,7 +73,8 @@ void idmap_plan(struct idmap *out, uint32_t self, bool root, uint32_t sub_start,
 	out->ranges[out->n++] = (struct idmap_range){0, self, 1};
 	/* 65535 ids above 0 cover every id a distribution's packages use (nobody is 65534). */
 	if (sub_count > 0)
-		out->ranges[out->n++] = (struct idmap_range){1, sub_start, sub_count < 65535 ? sub_count : 65535};
+		out->ranges[out->n++] =
+		        (struct idmap_range){1, sub_start, sub_count < 65535 ? sub_count : 65535};
 }
 
 void idmap_format(const struct idmap *m, char *buf, size_t size)
@@ -81,8 +84,8 @@ void idmap_format(const struct idmap *m, char *buf, size_t size)
 		return;
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->n && i < IDMAP_MAX_RANGES; i++) {
-		int n = snprintf(buf + len, size - len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m->ranges[i].inside,
-				 m->ranges[i].outside, m->ranges[i].count);
+		int n = snprintf(buf + len, size - len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
+		                 m->ranges[i].inside, m->ranges[i].outside, m->ranges[i].count);
 		if (n < 0 || (size_t)n >= size - len) {
 			buf[len] = '\0'; /* whole lines only: the kernel rejects a partial one anyway */
 			return;
@@ -170,11 +173,12 @@ static int run_helper(const char *helper, const char *db, pid_t pid, const struc
 	}
 	if (got == (ssize_t)sizeof(exec_errno))
 		return error_set(err, exec_errno, "cannot run %s: %s (install package uidmap)", helper,
-				 strerror(exec_errno));
+		                 strerror(exec_errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return error_set(err, EPERM,
-				 "%s %d failed: check that %s grants you a range and that %s is installed (package uidmap)",
-				 helper, (int)pid, db, helper);
+		                 "%s %d failed: check that %s grants you a range and that %s is installed "
+		                 "(package uidmap)",
+		                 helper, (int)pid, db, helper);
 	return 0;
 }
 

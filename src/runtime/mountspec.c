@@ -76,7 +76,8 @@ static int parse_options(const char *spec, const char *opts, bool *readonly, str
 		else if (n == 2 && strncmp(p, "rw", 2) == 0)
 			*readonly = false;
 		else
-			return error_set(err, EINVAL, "--mount '%s': unknown option '%.*s' (use ro or rw)", spec, (int)n, p);
+			return error_set(err, EINVAL, "--mount '%s': unknown option '%.*s' (use ro or rw)",
+			                 spec, (int)n, p);
 		if (!*end)
 			return 0;
 		p = end + 1;
@@ -89,10 +90,12 @@ int mountspec_parse(const char *spec, const char *cwd, struct mount_spec *out, s
 	const char *c1 = strchr(spec, ':');
 	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	if (c2 && strchr(c2 + 1, ':'))
-		return error_set(err, EINVAL, "--mount '%s': too many ':' (expected SRC[:DST[:ro|rw]])", spec);
+		return error_set(err, EINVAL, "--mount '%s': too many ':' (expected SRC[:DST[:ro|rw]])",
+		                 spec);
 	size_t src_len = c1 ? (size_t)(c1 - spec) : strlen(spec);
 	if (src_len == 0)
-		return error_set(err, EINVAL, "--mount '%s': empty source path (expected SRC[:DST[:ro|rw]])", spec);
+		return error_set(err, EINVAL, "--mount '%s': empty source path (expected SRC[:DST[:ro|rw]])",
+		                 spec);
 	if (spec[0] != '/' && (!cwd || cwd[0] != '/'))
 		return error_set(err, EINVAL, "--mount '%s': source must be an absolute path", spec);
 
@@ -100,8 +103,8 @@ int mountspec_parse(const char *spec, const char *cwd, struct mount_spec *out, s
 	const char *dst = c1 ? c1 + 1 : NULL;
 	size_t dst_len = dst ? (c2 ? (size_t)(c2 - dst) : strlen(dst)) : 0;
 	if (dst_len > 0 && dst[0] != '/')
-		return error_set(err, EINVAL, "--mount '%s': destination '%.*s' must be an absolute path", spec,
-				 (int)dst_len, dst);
+		return error_set(err, EINVAL, "--mount '%s': destination '%.*s' must be an absolute path",
+		                 spec, (int)dst_len, dst);
 	bool readonly = false;
 	if (c2 && parse_options(spec, c2 + 1, &readonly, err) < 0)
 		return -1;
@@ -114,8 +117,10 @@ int mountspec_parse(const char *spec, const char *cwd, struct mount_spec *out, s
 		return error_set(err, ENOMEM, "out of memory");
 	/* Hiding the whole image under a host directory is never what the user meant. */
 	if (strcmp(target, "/") == 0)
-		return error_set(err, EINVAL,
-				 "--mount '%s': cannot mount over the container's root (choose another destination)", spec);
+		return error_set(
+		        err, EINVAL,
+		        "--mount '%s': cannot mount over the container's root (choose another destination)",
+		        spec);
 	out->source = steal_pointer(&source);
 	out->target = steal_pointer(&target);
 	out->readonly = readonly;

@@ -7,8 +7,8 @@
 #include "util/error.h"
 
 struct mount_spec {
-	char *source;  /* absolute host path, lexically normalised */
-	char *target;  /* absolute path inside the container, lexically normalised, never "/" */
+	char *source; /* absolute host path, lexically normalised */
+	char *target; /* absolute path inside the container, lexically normalised, never "/" */
 	bool readonly;
 };
 

@@ -22,15 +22,16 @@ extern char **environ;
 
 #define IDENTITY_FILE_MAX (8 << 20)
 
-static const char *const dev_nodes[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-					"/dev/tty", NULL};
+static const char *const dev_nodes[] = {"/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
+                                        "/dev/urandom", "/dev/tty",  NULL};
 static const char *const dev_links[][2] = {
-	{"/dev/ptmx", "pts/ptmx"},       {"/dev/fd", "/proc/self/fd"},     {"/dev/stdin", "/proc/self/fd/0"},
-	{"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"},
+        {"/dev/ptmx", "pts/ptmx"},          {"/dev/fd", "/proc/self/fd"},
+        {"/dev/stdin", "/proc/self/fd/0"},  {"/dev/stdout", "/proc/self/fd/1"},
+        {"/dev/stderr", "/proc/self/fd/2"},
 };
 
 static int add_mount(struct run_plan *plan, enum plan_mount_kind kind, const char *source, const char *target,
-		     const char *data, bool readonly, bool optional, struct error *err)
+                     const char *data, bool readonly, bool optional, struct error *err)
 {
 	struct plan_mount *grown = realloc(plan->mounts, (plan->n_mounts + 1) * sizeof(*grown));
 	if (!grown)
@@ -85,7 +86,8 @@ static char *read_image_file(int root_fd, const char *path, struct error *err, b
 	return text;
 }
 
-static int add_identity_mounts(struct run_plan *plan, int root_fd, const struct identity *id, struct error *err)
+static int add_identity_mounts(struct run_plan *plan, int root_fd, const struct identity *id,
+                               struct error *err)
 {
 	bool failed;
 	cleanup_free char *image_passwd = read_image_file(root_fd, "/etc/passwd", err, &failed);
@@ -107,7 +109,7 @@ static int add_identity_mounts(struct run_plan *plan, int root_fd, const struct 
 static int add_system_mounts(struct run_plan *plan, bool new_pid, struct error *err)
 {
 	int rc = new_pid ? add_mount(plan, PLAN_MOUNT_PROC, NULL, "/proc", NULL, false, false, err)
-			 : add_mount(plan, PLAN_MOUNT_BIND, "/proc", "/proc", NULL, false, false, err);
+	                 : add_mount(plan, PLAN_MOUNT_BIND, "/proc", "/proc", NULL, false, false, err);
 	rc = rc < 0 ? rc : add_mount(plan, PLAN_MOUNT_BIND, "/sys", "/sys", NULL, true, false, err);
 	rc = rc < 0 ? rc : add_mount(plan, PLAN_MOUNT_TMPFS, NULL, "/dev", "mode=755", false, false, err);
 	for (size_t i = 0; rc == 0 && dev_nodes[i]; i++)
@@ -116,10 +118,14 @@ static int add_system_mounts(struct run_plan *plan, bool new_pid, struct error *
 	rc = rc < 0 ? rc : add_mount(plan, PLAN_MOUNT_BIND, "/dev/pts", "/dev/pts", NULL, false, true, err);
 	rc = rc < 0 ? rc : add_mount(plan, PLAN_MOUNT_BIND, "/dev/shm", "/dev/shm", NULL, false, true, err);
 	for (size_t i = 0; rc == 0 && i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
-		rc = add_mount(plan, PLAN_MOUNT_SYMLINK, NULL, dev_links[i][0], dev_links[i][1], false, false, err);
+		rc = add_mount(plan, PLAN_MOUNT_SYMLINK, NULL, dev_links[i][0], dev_links[i][1], false, false,
+		               err);
 	rc = rc < 0 ? rc : add_mount(plan, PLAN_MOUNT_TMPFS, NULL, "/tmp", "mode=1777", false, false, err);
-	rc = rc < 0 ? rc : add_mount(plan, PLAN_MOUNT_BIND, "/etc/hosts", "/etc/hosts", NULL, true, true, err);
-	rc = rc < 0 ? rc : add_mount(plan, PLAN_MOUNT_BIND, "/etc/resolv.conf", "/etc/resolv.conf", NULL, true, true, err);
+	rc = rc < 0 ? rc
+	            : add_mount(plan, PLAN_MOUNT_BIND, "/etc/hosts", "/etc/hosts", NULL, true, true, err);
+	rc = rc < 0 ? rc
+	            : add_mount(plan, PLAN_MOUNT_BIND, "/etc/resolv.conf", "/etc/resolv.conf", NULL, true,
+	                        true, err);
 	return rc;
 }
 
@@ -136,8 +142,9 @@ static bool visible_through_bind(const struct run_plan *plan, const char *p)
 {
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		const struct plan_mount *m = &plan->mounts[i];
-		if (m->kind == PLAN_MOUNT_BIND && strcmp(m->source, m->target) == 0 && path_under(p, m->target) &&
-		    strcmp(m->target, "/proc") != 0 && strcmp(m->target, "/sys") != 0)
+		if (m->kind == PLAN_MOUNT_BIND && strcmp(m->source, m->target) == 0 &&
+		    path_under(p, m->target) && strcmp(m->target, "/proc") != 0 &&
+		    strcmp(m->target, "/sys") != 0)
 			return true;
 	}
 	return false;
@@ -147,11 +154,11 @@ static bool mount_home_enabled(void)
 {
 	const char *v = getenv("BURROW_MOUNT_HOME");
 	return !v || !(strcmp(v, "no") == 0 || strcmp(v, "n") == 0 || strcmp(v, "0") == 0 ||
-		       strcmp(v, "false") == 0 || strcmp(v, "off") == 0);
+	               strcmp(v, "false") == 0 || strcmp(v, "off") == 0);
 }
 
 static int add_user_mounts(struct run_plan *plan, const struct start_options *opts, const char *cwd,
-			   struct error *err)
+                           struct error *err)
 {
 	for (size_t i = 0; opts->mounts && opts->mounts[i]; i++) {
 		struct mount_spec spec;
@@ -160,10 +167,11 @@ static int add_user_mounts(struct run_plan *plan, const struct start_options *op
 		struct stat st;
 		int rc;
 		if (stat(spec.source, &st) < 0)
-			rc = error_set(err, ENOENT, "mount source %s does not exist (--mount %s)", spec.source,
-				       opts->mounts[i]);
+			rc = error_set(err, ENOENT, "mount source %s does not exist (--mount %s)",
+			               spec.source, opts->mounts[i]);
 		else
-			rc = add_mount(plan, PLAN_MOUNT_BIND, spec.source, spec.target, NULL, spec.readonly, false, err);
+			rc = add_mount(plan, PLAN_MOUNT_BIND, spec.source, spec.target, NULL, spec.readonly,
+			               false, err);
 		mountspec_free(&spec);
 		if (rc < 0)
 			return -1;
@@ -171,8 +179,8 @@ static int add_user_mounts(struct run_plan *plan, const struct start_options *op
 	return 0;
 }
 
-static int plan_identity(struct run_plan *plan, int root_fd, const struct start_options *opts, struct identity *id,
-			 const char **home, struct error *err)
+static int plan_identity(struct run_plan *plan, int root_fd, const struct start_options *opts,
+                         struct identity *id, const char **home, struct error *err)
 {
 	if (identity_from_host(id, opts->root, err) < 0)
 		return -1;
@@ -186,7 +194,7 @@ static int plan_identity(struct run_plan *plan, int root_fd, const struct start_
 }
 
 int plan_build(const struct container *c, const struct start_options *opts, struct run_plan *plan,
-	       struct error *err)
+               struct error *err)
 {
 	memset(plan, 0, sizeof(*plan));
 	struct identity id = {0};
@@ -225,9 +233,9 @@ int plan_build(const struct container *c, const struct start_options *opts, stru
 	else if (cwd_visible)
 		plan->workdir = strdup(cwd);
 	else
-		plan->workdir = strdup(home && (exists_in_root(root_fd, home) || visible_through_bind(plan, home))
-					       ? home
-					       : "/");
+		plan->workdir = strdup(
+		        home && (exists_in_root(root_fd, home) || visible_through_bind(plan, home)) ? home
+		                                                                                    : "/");
 	if (opts->argv && opts->argv[0]) {
 		plan->argv = strv_copy(opts->argv);
 	} else {

@@ -78,7 +78,7 @@ static int new_fs(const char *type, const char *options, unsigned int attrs, str
 		if (eq)
 			*eq = '\0';
 		int rc = eq ? fsconfig(fs_fd, FSCONFIG_SET_STRING, opt, eq + 1, 0)
-			    : fsconfig(fs_fd, FSCONFIG_SET_FLAG, opt, NULL, 0);
+		            : fsconfig(fs_fd, FSCONFIG_SET_FLAG, opt, NULL, 0);
 		if (rc < 0)
 			return error_errno(err, "%s option %s", type, opt);
 	}
@@ -153,7 +153,8 @@ static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, st
 		break;
 	case PLAN_MOUNT_CONTENT:
 		if (*scratch_fd < 0) {
-			*scratch_fd = new_fs("tmpfs", "mode=755,size=16m", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+			*scratch_fd = new_fs("tmpfs", "mode=755,size=16m",
+			                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 			if (*scratch_fd < 0)
 				return -1;
 		}

@@ -30,7 +30,8 @@ struct clone3_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
+                                        SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 static void signal_set(sigset_t *set)
 {
@@ -71,7 +72,8 @@ static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, c
 		char *dirs = strdup(env_path(plan->env));
 		char *save = NULL;
 		int first_error = ENOENT;
-		for (char *dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+		for (char *dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir;
+		     dir = strtok_r(NULL, ":", &save)) {
 			char full[4096];
 			if (snprintf(full, sizeof(full), "%s/%s", dir, cmd) >= (int)sizeof(full))
 				continue;
@@ -125,7 +127,8 @@ static int supervise(pid_t pid, bool reap_all)
 	}
 }
 
-static _Noreturn void child_main(const struct run_plan *plan, int sync_fd, int report_fd, const sigset_t *old_mask)
+static _Noreturn void child_main(const struct run_plan *plan, int sync_fd, int report_fd,
+                                 const sigset_t *old_mask)
 {
 	struct error err;
 	error_clear(&err);
@@ -162,8 +165,8 @@ int spawn_run(const struct run_plan *plan, struct error *err)
 		goto out;
 	}
 	struct clone3_args args = {
-		.flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0),
-		.exit_signal = SIGCHLD,
+	        .flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0),
+	        .exit_signal = SIGCHLD,
 	};
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {

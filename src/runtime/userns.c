@@ -15,7 +15,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-static bool helper_present(const char *name)
+bool userns_helper_present(const char *name)
 {
 	const char *path = getenv("PATH");
 	if (!path || !*path)
@@ -31,12 +31,15 @@ static bool helper_present(const char *name)
 	return false;
 }
 
-static void find_range(const char *env, const char *fallback, const char *user, uint32_t id, uint32_t *start,
-		       uint32_t *count)
+const char *userns_subid_file(bool groups)
 {
-	const char *file = getenv(env);
-	if (!file || !*file)
-		file = fallback;
+	const char *file = getenv(groups ? "BURROW_SUBGID_FILE" : "BURROW_SUBUID_FILE");
+	return file && *file ? file : groups ? "/etc/subgid" : "/etc/subuid";
+}
+
+void userns_find_range(bool groups, const char *user, uint32_t id, uint32_t *start, uint32_t *count)
+{
+	const char *file = userns_subid_file(groups);
 	struct error err;
 	cleanup_free char *text = fs_read_file_at(AT_FDCWD, file, false, 16 << 20, NULL, &err);
 	*count = 0;
@@ -49,11 +52,11 @@ void userns_host_maps(bool root, struct idmap *uids, struct idmap *gids)
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	uint32_t ustart = 0, ucount = 0, gstart = 0, gcount = 0;
-	if (root && helper_present("newuidmap") && helper_present("newgidmap")) {
+	if (root && userns_helper_present("newuidmap") && userns_helper_present("newgidmap")) {
 		struct passwd *pw = getpwuid(uid);
 		const char *user = pw ? pw->pw_name : "";
-		find_range("BURROW_SUBUID_FILE", "/etc/subuid", user, uid, &ustart, &ucount);
-		find_range("BURROW_SUBGID_FILE", "/etc/subgid", user, uid, &gstart, &gcount);
+		userns_find_range(false, user, uid, &ustart, &ucount);
+		userns_find_range(true, user, uid, &gstart, &gcount);
 		if (ucount == 0 || gcount == 0)
 			ucount = gcount = 0;
 	}
@@ -82,7 +85,8 @@ int userns_remove_tree(int dirfd, const char *name, struct error *err)
 		close(sync[1]);
 		close(report[0]);
 		char byte;
-		if (unshare(CLONE_NEWUSER) < 0 || write(report[1], "", 1) != 1 || read(sync[0], &byte, 1) != 1)
+		if (unshare(CLONE_NEWUSER) < 0 || write(report[1], "", 1) != 1 ||
+		    read(sync[0], &byte, 1) != 1)
 			_exit(1);
 		struct error child_err;
 		error_clear(&child_err);

@@ -12,5 +12,13 @@
  * exist, 1.. -> that range. */
 void userns_host_maps(bool root, struct idmap *uids, struct idmap *gids);
 
+/* The subordinate id file burrow reads: BURROW_SUBUID_FILE / BURROW_SUBGID_FILE, else
+ * /etc/subuid or /etc/subgid. */
+const char *userns_subid_file(bool groups);
+/* The user's first range in that file (by name or uid); count 0 when none. */
+void userns_find_range(bool groups, const char *user, uint32_t id, uint32_t *start, uint32_t *count);
+/* Whether an executable name is on PATH (newuidmap, newgidmap, squashfuse). */
+bool userns_helper_present(const char *name);
+
 /* Remove name under dirfd as root of a user namespace holding the full map. */
 int userns_remove_tree(int dirfd, const char *name, struct error *err);

@@ -23,8 +23,8 @@ static inline void cleanup_fclose_fn(FILE **f)
 		fclose(*f);
 }
 
-#define cleanup_free __attribute__((cleanup(cleanup_free_fn)))
-#define cleanup_close __attribute__((cleanup(cleanup_close_fn)))
+#define cleanup_free   __attribute__((cleanup(cleanup_free_fn)))
+#define cleanup_close  __attribute__((cleanup(cleanup_close_fn)))
 #define cleanup_fclose __attribute__((cleanup(cleanup_fclose_fn)))
 
 static inline void *steal_pointer_fn(void *pp)

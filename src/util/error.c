@@ -7,7 +7,7 @@
 #include <string.h>
 
 static void error_vset(struct error *err, int code, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+        __attribute__((format(printf, 3, 0)));
 
 static void error_vset(struct error *err, int code, const char *fmt, va_list ap)
 {

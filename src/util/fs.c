@@ -19,9 +19,9 @@
 int fs_open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	        .flags = (unsigned long long)(flags | O_CLOEXEC),
+	        .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+	        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	while (*path == '/')
 		path++;
@@ -154,7 +154,7 @@ int fs_remove_tree_at(int dirfd, const char *name, struct error *err)
 char *fs_read_file_at(int dirfd, const char *path, bool in_root, size_t max, size_t *len, struct error *err)
 {
 	cleanup_close int fd = in_root ? fs_open_in_root(dirfd, path, O_RDONLY | O_NOCTTY, 0)
-				       : openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	                               : openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		error_errno(err, "open %s", path);
 		return NULL;

@@ -55,6 +55,7 @@ char *paths_runtime(void)
 		return strdup(v);
 	char *out = NULL;
 	v = getenv("XDG_RUNTIME_DIR");
-	int rc = v && v[0] == '/' ? asprintf(&out, "%s/burrow", v) : asprintf(&out, "/tmp/burrow-%u", (unsigned)getuid());
+	int rc = v && v[0] == '/' ? asprintf(&out, "%s/burrow", v)
+	                          : asprintf(&out, "/tmp/burrow-%u", (unsigned)getuid());
 	return rc < 0 ? NULL : out;
 }

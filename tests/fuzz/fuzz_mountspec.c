@@ -1,7 +1,7 @@
 /* Fuzz harness: arbitrary bytes as a -m/--mount spec. On success source and target must be
  * absolute, already normalised, and the target never the container's root. */
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/mountspec.h"

@@ -87,16 +87,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uid_t uids[] = {1000, 0, 65534, 4294967295u};
 	static struct identity_group supp[] = {{"video", 44}};
 	struct identity id = {
-		.name = "alice",
-		.uid = uids[data[0] & 3],
-		.gid = uids[(data[0] >> 2) & 3],
-		.gecos = "Alice:A\nB",
-		.home = "/home/alice",
-		.shell = (data[0] & 0x40) ? NULL : "/bin/bash",
-		.group_name = (data[0] & 0x80) ? NULL : "staff",
-		.supplementary = supp,
-		.n_supplementary = (data[0] >> 4) & 1,
-		.root = (data[0] >> 5) & 1,
+	        .name = "alice",
+	        .uid = uids[data[0] & 3],
+	        .gid = uids[(data[0] >> 2) & 3],
+	        .gecos = "Alice:A\nB",
+	        .home = "/home/alice",
+	        .shell = (data[0] & 0x40) ? NULL : "/bin/bash",
+	        .group_name = (data[0] & 0x80) ? NULL : "staff",
+	        .supplementary = supp,
+	        .n_supplementary = (data[0] >> 4) & 1,
+	        .root = (data[0] >> 5) & 1,
 	};
 	char *text = malloc(size);
 	if (!text)

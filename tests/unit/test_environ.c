@@ -36,17 +36,21 @@ static void test_defaults_only(void **state)
 static void test_order_and_overrides(void **state)
 {
 	char *image[] = {"PATH=/opt/bin", "HOME=/image", "LANG=C", "A=1", "novalue", "=x", NULL};
-	char *host[] = {"PATH=/host/bin", "LANG=en_US.UTF-8", "TERM=xterm", "SLURM_JOB_ID=7", "SLURM_=x",
-			"LC_ALL=C.UTF-8", "OMPI_X=1", "PMIX_RANK=0", "HOME=/home/host", "BURROW_DATA_PATH=/x",
-			"SECRET=1", "http_proxy=http://p", "TERMINAL=no", NULL};
+	char *host[] = {"PATH=/host/bin",  "LANG=en_US.UTF-8",
+	                "TERM=xterm",      "SLURM_JOB_ID=7",
+	                "SLURM_=x",        "LC_ALL=C.UTF-8",
+	                "OMPI_X=1",        "PMIX_RANK=0",
+	                "HOME=/home/host", "BURROW_DATA_PATH=/x",
+	                "SECRET=1",        "http_proxy=http://p",
+	                "TERMINAL=no",     NULL};
 	char *user[] = {"A=2", "B", "SECRET", "MISSING", "LANG=fr", NULL};
 	struct error err;
 	cleanup_strv char **env = environ_build(image, host, &ALICE, user, &err);
 	assert_non_null(env);
 	assert_env(env, (const char *const[]){"PATH=/opt/bin", "HOME=/home/alice", "LANG=fr", "A=2",
-					      "TERM=xterm", "SLURM_JOB_ID=7", "LC_ALL=C.UTF-8", "OMPI_X=1",
-					      "PMIX_RANK=0", "http_proxy=http://p", "USER=alice", "LOGNAME=alice",
-					      "SECRET=1", NULL});
+	                                      "TERM=xterm", "SLURM_JOB_ID=7", "LC_ALL=C.UTF-8", "OMPI_X=1",
+	                                      "PMIX_RANK=0", "http_proxy=http://p", "USER=alice",
+	                                      "LOGNAME=alice", "SECRET=1", NULL});
 }
 
 static void test_explicit_burrow_variable_passes(void **state)
@@ -56,7 +60,8 @@ static void test_explicit_burrow_variable_passes(void **state)
 	struct error err;
 	cleanup_strv char **env = environ_build(NULL, host, NULL, user, &err);
 	assert_non_null(env);
-	assert_env(env, (const char *const[]){"PATH=" ENVIRON_DEFAULT_PATH, "BURROW_A=host", "BURROW_C=2", NULL});
+	assert_env(env,
+	           (const char *const[]){"PATH=" ENVIRON_DEFAULT_PATH, "BURROW_A=host", "BURROW_C=2", NULL});
 }
 
 static void test_empty_values_kept(void **state)
@@ -72,9 +77,9 @@ static void test_invalid_user_entries(void **state)
 {
 	const char *bad[] = {"", "=value", "MY VAR=1", "TAB\tX", NULL};
 	const char *msg[] = {"invalid --env '': expected KEY=VALUE or KEY",
-			     "invalid --env '=value': expected KEY=VALUE or KEY",
-			     "invalid --env 'MY VAR=1': expected KEY=VALUE or KEY",
-			     "invalid --env 'TAB\tX': expected KEY=VALUE or KEY"};
+	                     "invalid --env '=value': expected KEY=VALUE or KEY",
+	                     "invalid --env 'MY VAR=1': expected KEY=VALUE or KEY",
+	                     "invalid --env 'TAB\tX': expected KEY=VALUE or KEY"};
 	for (size_t i = 0; bad[i]; i++) {
 		char *user[] = {"OK=1", (char *)bad[i], NULL};
 		struct error err = {0};
@@ -95,12 +100,12 @@ static void test_allow_lists_have_no_private_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_only),
-		cmocka_unit_test(test_order_and_overrides),
-		cmocka_unit_test(test_explicit_burrow_variable_passes),
-		cmocka_unit_test(test_empty_values_kept),
-		cmocka_unit_test(test_invalid_user_entries),
-		cmocka_unit_test(test_allow_lists_have_no_private_names),
+	        cmocka_unit_test(test_defaults_only),
+	        cmocka_unit_test(test_order_and_overrides),
+	        cmocka_unit_test(test_explicit_burrow_variable_passes),
+	        cmocka_unit_test(test_empty_values_kept),
+	        cmocka_unit_test(test_invalid_user_entries),
+	        cmocka_unit_test(test_allow_lists_have_no_private_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

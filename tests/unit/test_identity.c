@@ -17,25 +17,25 @@ static struct identity_group supp[] = {{"video", 44}};
 static struct identity alice(void)
 {
 	return (struct identity){
-		.name = "alice",
-		.uid = 1000,
-		.gid = 1000,
-		.gecos = "Alice A",
-		.home = "/home/alice",
-		.shell = "/bin/bash",
-		.group_name = "staff",
-		.supplementary = NULL,
-		.n_supplementary = 0,
+	        .name = "alice",
+	        .uid = 1000,
+	        .gid = 1000,
+	        .gecos = "Alice A",
+	        .home = "/home/alice",
+	        .shell = "/bin/bash",
+	        .group_name = "staff",
+	        .supplementary = NULL,
+	        .n_supplementary = 0,
 	};
 }
 
 static const char *IMAGE_PASSWD = "root:x:0:0:root:/root:/bin/bash\n"
-				  "# a comment\n"
-				  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-				  "alice:x:1001:1001::/home/old:/bin/sh\n"
-				  "ubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\n"
-				  "broken line\n"
-				  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+                                  "# a comment\n"
+                                  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                                  "alice:x:1001:1001::/home/old:/bin/sh\n"
+                                  "ubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\n"
+                                  "broken line\n"
+                                  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 
 static void test_passwd_replaces_clashing_lines(void **state)
 {
@@ -44,11 +44,11 @@ static void test_passwd_replaces_clashing_lines(void **state)
 	cleanup_free char *out = identity_merge_passwd(IMAGE_PASSWD, &id, &err);
 	assert_non_null(out);
 	assert_string_equal(out, "root:x:0:0:root:/root:/bin/bash\n"
-				 "# a comment\n"
-				 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-				 "broken line\n"
-				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-				 "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n");
+	                         "# a comment\n"
+	                         "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+	                         "broken line\n"
+	                         "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+	                         "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n");
 }
 
 static void test_passwd_null_and_empty_image(void **state)
@@ -56,7 +56,7 @@ static void test_passwd_null_and_empty_image(void **state)
 	struct identity id = alice();
 	struct error err;
 	const char *want = "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n"
-			   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+	                   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 	cleanup_free char *a = identity_merge_passwd(NULL, &id, &err);
 	cleanup_free char *b = identity_merge_passwd("", &id, &err);
 	assert_non_null(a);
@@ -72,9 +72,9 @@ static void test_passwd_no_trailing_newline_and_crlf(void **state)
 	cleanup_free char *out = identity_merge_passwd("a:x:5:5::/:/bin/sh\r\nb:x:6:6::/:/bin/sh", &id, &err);
 	assert_non_null(out);
 	assert_string_equal(out, "a:x:5:5::/:/bin/sh\r\n"
-				 "b:x:6:6::/:/bin/sh\n"
-				 "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n"
-				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	                         "b:x:6:6::/:/bin/sh\n"
+	                         "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n"
+	                         "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
 }
 
 static void test_passwd_malformed_lines_with_user_id_are_dropped(void **state)
@@ -82,11 +82,12 @@ static void test_passwd_malformed_lines_with_user_id_are_dropped(void **state)
 	struct identity id = alice();
 	struct error err;
 	/* uid field of a short line still names the user's uid; a number with junk does not. */
-	cleanup_free char *out = identity_merge_passwd("x:y:1000\nz:y:1000a:1::/:/bin/sh\nalice\n", &id, &err);
+	cleanup_free char *out =
+	        identity_merge_passwd("x:y:1000\nz:y:1000a:1::/:/bin/sh\nalice\n", &id, &err);
 	assert_non_null(out);
 	assert_string_equal(out, "z:y:1000a:1::/:/bin/sh\n"
-				 "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n"
-				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	                         "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n"
+	                         "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
 }
 
 static void test_passwd_host_fields_cannot_add_fields(void **state)
@@ -99,7 +100,7 @@ static void test_passwd_host_fields_cannot_add_fields(void **state)
 	cleanup_free char *out = identity_merge_passwd(NULL, &id, &err);
 	assert_non_null(out);
 	assert_string_equal(out, "alice:x:1000:1000:Evil 0 0 root:/:/bin/sh\n"
-				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	                         "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
 }
 
 static void test_passwd_root_keeps_image_root(void **state)
@@ -108,14 +109,14 @@ static void test_passwd_root_keeps_image_root(void **state)
 	id.root = true;
 	struct error err;
 	cleanup_free char *out = identity_merge_passwd("toor:x:0:0:Root:/root:/bin/zsh\n"
-						       "root:x:0:0::/:/bin/sh\n"
-						       "alice:x:1000:1000::/:/bin/sh\n",
-						       &id, &err);
+	                                               "root:x:0:0::/:/bin/sh\n"
+	                                               "alice:x:1000:1000::/:/bin/sh\n",
+	                                               &id, &err);
 	assert_non_null(out);
 	/* the first well-formed uid-0 line is kept; the second uid-0 line would be a second root */
 	assert_string_equal(out, "toor:x:0:0:Root:/root:/bin/zsh\n"
-				 "alice:x:1000:1000::/:/bin/sh\n"
-				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	                         "alice:x:1000:1000::/:/bin/sh\n"
+	                         "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
 }
 
 static void test_passwd_root_added_when_missing(void **state)
@@ -123,11 +124,11 @@ static void test_passwd_root_added_when_missing(void **state)
 	struct identity id = alice();
 	id.root = true;
 	struct error err;
-	cleanup_free char *out =
-		identity_merge_passwd("root:x:0\nroot:x:5:5::/:/bin/sh\nnobody:x:65534:65534::/:/x\n", &id, &err);
+	cleanup_free char *out = identity_merge_passwd(
+	        "root:x:0\nroot:x:5:5::/:/bin/sh\nnobody:x:65534:65534::/:/x\n", &id, &err);
 	assert_non_null(out);
 	assert_string_equal(out, "nobody:x:65534:65534::/:/x\n"
-				 "root:x:0:0:root:/root:/bin/bash\n");
+	                         "root:x:0:0:root:/root:/bin/bash\n");
 }
 
 static void test_passwd_user_is_nobody(void **state)
@@ -145,7 +146,7 @@ static void test_group_user_primary(void **state)
 	struct identity id = alice();
 	struct error err;
 	cleanup_free char *out =
-		identity_merge_group("root:x:0:\nstaff:x:50:\nusers:x:1000:bob\nvideo:x:44:\n", &id, &err);
+	        identity_merge_group("root:x:0:\nstaff:x:50:\nusers:x:1000:bob\nvideo:x:44:\n", &id, &err);
 	assert_non_null(out);
 	assert_string_equal(out, "root:x:0:\nvideo:x:44:\nstaff:x:1000:alice\nnogroup:x:65534:\n");
 }
@@ -181,17 +182,17 @@ static void test_group_root(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_passwd_replaces_clashing_lines),
-		cmocka_unit_test(test_passwd_null_and_empty_image),
-		cmocka_unit_test(test_passwd_no_trailing_newline_and_crlf),
-		cmocka_unit_test(test_passwd_malformed_lines_with_user_id_are_dropped),
-		cmocka_unit_test(test_passwd_host_fields_cannot_add_fields),
-		cmocka_unit_test(test_passwd_root_keeps_image_root),
-		cmocka_unit_test(test_passwd_root_added_when_missing),
-		cmocka_unit_test(test_passwd_user_is_nobody),
-		cmocka_unit_test(test_group_user_primary),
-		cmocka_unit_test(test_group_supplementary_listed_in_nogroup),
-		cmocka_unit_test(test_group_root),
+	        cmocka_unit_test(test_passwd_replaces_clashing_lines),
+	        cmocka_unit_test(test_passwd_null_and_empty_image),
+	        cmocka_unit_test(test_passwd_no_trailing_newline_and_crlf),
+	        cmocka_unit_test(test_passwd_malformed_lines_with_user_id_are_dropped),
+	        cmocka_unit_test(test_passwd_host_fields_cannot_add_fields),
+	        cmocka_unit_test(test_passwd_root_keeps_image_root),
+	        cmocka_unit_test(test_passwd_root_added_when_missing),
+	        cmocka_unit_test(test_passwd_user_is_nobody),
+	        cmocka_unit_test(test_group_user_primary),
+	        cmocka_unit_test(test_group_supplementary_listed_in_nogroup),
+	        cmocka_unit_test(test_group_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,12 +49,26 @@ static void test_first_match_wins(void **state)
 static void test_malformed_lines_skipped(void **state)
 {
 	const char *bad[] = {
-		"#alice:1:1\n",        "alice:1\n",          "alice:1:1:1\n",         "alice::1\n",
-		"alice:1:\n",          "alice:x:1\n",        "alice:1:1x\n",          "alice:-1:5\n",
-		"alice: 1:5\n",        "alice:+1:5\n",       "alice:1:0\n",           "alice:4294967296:1\n",
-		"alice:1:4294967296\n", "alice:1:99999999999999999999999\n", "alice:4294967295:2\n",
-		"alice:1:1\r\n",       " alice:1:1\n",       "alicex:1:1\n",          ":1:1\n",
-		NULL,
+	        "#alice:1:1\n",
+	        "alice:1\n",
+	        "alice:1:1:1\n",
+	        "alice::1\n",
+	        "alice:1:\n",
+	        "alice:x:1\n",
+	        "alice:1:1x\n",
+	        "alice:-1:5\n",
+	        "alice: 1:5\n",
+	        "alice:+1:5\n",
+	        "alice:1:0\n",
+	        "alice:4294967296:1\n",
+	        "alice:1:4294967296\n",
+	        "alice:1:99999999999999999999999\n",
+	        "alice:4294967295:2\n",
+	        "alice:1:1\r\n",
+	        " alice:1:1\n",
+	        "alicex:1:1\n",
+	        ":1:1\n",
+	        NULL,
 	};
 	for (size_t i = 0; bad[i]; i++)
 		check_missing(bad[i], "alice", 12345);
@@ -115,11 +129,11 @@ static void test_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find_by_name_and_uid),
-		cmocka_unit_test(test_first_match_wins),
-		cmocka_unit_test(test_malformed_lines_skipped),
-		cmocka_unit_test(test_plan),
-		cmocka_unit_test(test_format),
+	        cmocka_unit_test(test_find_by_name_and_uid),
+	        cmocka_unit_test(test_first_match_wins),
+	        cmocka_unit_test(test_malformed_lines_skipped),
+	        cmocka_unit_test(test_plan),
+	        cmocka_unit_test(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,18 +85,20 @@ static void test_parse_invalid(void **state)
 	check_fail("", "/w", "--mount '': empty source path (expected SRC[:DST[:ro|rw]])");
 	check_fail(":/b", "/w", "--mount ':/b': empty source path (expected SRC[:DST[:ro|rw]])");
 	check_fail("rel", NULL, "--mount 'rel': source must be an absolute path");
-	check_fail("/a:/", NULL, "--mount '/a:/': cannot mount over the container's root (choose another destination)");
+	check_fail("/a:/", NULL,
+	           "--mount '/a:/': cannot mount over the container's root (choose another destination)");
 	check_fail("/a:/x/..", NULL,
-		   "--mount '/a:/x/..': cannot mount over the container's root (choose another destination)");
-	check_fail("/", NULL, "--mount '/': cannot mount over the container's root (choose another destination)");
+	           "--mount '/a:/x/..': cannot mount over the container's root (choose another destination)");
+	check_fail("/", NULL,
+	           "--mount '/': cannot mount over the container's root (choose another destination)");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normalize),
-		cmocka_unit_test(test_parse_valid),
-		cmocka_unit_test(test_parse_invalid),
+	        cmocka_unit_test(test_normalize),
+	        cmocka_unit_test(test_parse_valid),
+	        cmocka_unit_test(test_parse_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,12 +86,12 @@ static void test_env_set_replaces_in_place(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_len_of_null_and_empty),
-		cmocka_unit_test(test_push_copies_and_terminates),
-		cmocka_unit_test(test_push_owned_null_is_enomem),
-		cmocka_unit_test(test_copy),
-		cmocka_unit_test(test_env_find_needs_exact_key),
-		cmocka_unit_test(test_env_set_replaces_in_place),
+	        cmocka_unit_test(test_len_of_null_and_empty),
+	        cmocka_unit_test(test_push_copies_and_terminates),
+	        cmocka_unit_test(test_push_owned_null_is_enomem),
+	        cmocka_unit_test(test_copy),
+	        cmocka_unit_test(test_env_find_needs_exact_key),
+	        cmocka_unit_test(test_env_set_replaces_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,7 +75,7 @@ static void assert_outside_untouched(struct scratch *s)
 	size_t n = list_dir(s->parent_fd, ".", names, 8);
 	assert_int_equal(n, 2);
 	assert_true((strcmp(names[0], "target") == 0 && strcmp(names[1], "sentinel") == 0) ||
-		    (strcmp(names[1], "target") == 0 && strcmp(names[0], "sentinel") == 0));
+	            (strcmp(names[1], "target") == 0 && strcmp(names[0], "sentinel") == 0));
 	n = list_dir(s->parent_fd, "sentinel", names, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(names[0], "file");
@@ -183,10 +183,18 @@ static void test_clean_path_valid(void **state)
 {
 	(void)state;
 	static const char *cases[][2] = {
-		{"etc/passwd", "etc/passwd"},	 {"/etc/passwd", "etc/passwd"}, {"./etc/passwd", "etc/passwd"},
-		{"//a//b//", "a/b"},		 {"a/./b/.", "a/b"},		{"./", "."},
-		{"/", "."},			 {".", "."},			{"././/./", "."},
-		{"a..b/..c/c..", "a..b/..c/c.."}, {"...", "..."},		{".hidden/.x", ".hidden/.x"},
+	        {"etc/passwd", "etc/passwd"},
+	        {"/etc/passwd", "etc/passwd"},
+	        {"./etc/passwd", "etc/passwd"},
+	        {"//a//b//", "a/b"},
+	        {"a/./b/.", "a/b"},
+	        {"./", "."},
+	        {"/", "."},
+	        {".", "."},
+	        {"././/./", "."},
+	        {"a..b/..c/c..", "a..b/..c/c.."},
+	        {"...", "..."},
+	        {".hidden/.x", ".hidden/.x"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[64];
@@ -297,8 +305,8 @@ static void builder_new(struct builder *b)
 	assert_int_equal(archive_write_open_memory(b->a, b->buf, b->cap, &b->used), ARCHIVE_OK);
 }
 
-static void add(struct builder *b, const char *name, mode_t type, mode_t perm, const char *data, const char *link,
-		time_t mtime)
+static void add(struct builder *b, const char *name, mode_t type, mode_t perm, const char *data,
+                const char *link, time_t mtime)
 {
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, name);
@@ -337,8 +345,8 @@ static void add_sparse(struct builder *b, const char *name, int64_t size, int64_
 	archive_entry_free(e);
 }
 
-static int unpack_built(struct builder *b, int root_fd, const struct unpack_limits *lim, struct unpack_stats *stats,
-			struct error *err)
+static int unpack_built(struct builder *b, int root_fd, const struct unpack_limits *lim,
+                        struct unpack_stats *stats, struct error *err)
 {
 	assert_int_equal(archive_write_close(b->a), ARCHIVE_OK);
 	archive_write_free(b->a);
@@ -533,7 +541,8 @@ static void test_readonly_dir_unprivileged(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
 			_exit(2);
 		struct builder b;
 		build_readonly(&b);
@@ -567,7 +576,8 @@ static void test_limits_enforced_in_memory(void **state)
 	struct unpack_stats stats = {0};
 	struct error err = {0};
 	assert_int_equal(unpack_built(&b, s.root_fd, &lim, &stats, &err), -1);
-	assert_string_equal(err.msg, "entry b: exceeds BURROW_UNPACK_MAX_BYTES=15; raise it if the image is genuine");
+	assert_string_equal(err.msg,
+	                    "entry b: exceeds BURROW_UNPACK_MAX_BYTES=15; raise it if the image is genuine");
 	assert_int_equal(stats.entries, 2);
 	assert_int_equal(stats.bytes, 10);
 	scratch_free(&s);
@@ -782,8 +792,9 @@ static void test_hostile_bomb(void **state)
 	struct error err = {0};
 	assert_int_equal(unpack_fixture(&s, "bomb.tar.gz.gz", &stats, &err), -1);
 	assert_int_equal(err.code, EFBIG);
-	assert_non_null(strstr(err.msg, "bomb.tar.gz.gz: entry zeros: exceeds BURROW_UNPACK_MAX_BYTES=1048576; "
-					"raise it if the image is genuine"));
+	assert_non_null(strstr(err.msg,
+	                       "bomb.tar.gz.gz: entry zeros: exceeds BURROW_UNPACK_MAX_BYTES=1048576; "
+	                       "raise it if the image is genuine"));
 	assert_true(stats.bytes <= 1 << 20);
 	struct stat st;
 	assert_int_equal(fstatat(s.root_fd, "zeros", &st, 0), 0);
@@ -803,8 +814,9 @@ static void test_hostile_flood(void **state)
 	struct error err = {0};
 	assert_int_equal(unpack_tar_file(fixture("flood.tar"), s.root_fd, &lim, &stats, &err), -1);
 	assert_int_equal(err.code, EFBIG);
-	assert_non_null(strstr(err.msg, "flood.tar: more than 100 entries: exceeds BURROW_UNPACK_MAX_ENTRIES=100; "
-					"raise it if the image is genuine"));
+	assert_non_null(strstr(err.msg,
+	                       "flood.tar: more than 100 entries: exceeds BURROW_UNPACK_MAX_ENTRIES=100; "
+	                       "raise it if the image is genuine"));
 	assert_int_equal(stats.entries, 100);
 	assert_outside_untouched(&s);
 	scratch_free(&s);
@@ -962,34 +974,34 @@ int main(void)
 {
 	umask(022);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_clean_path_valid),
-		cmocka_unit_test(test_clean_path_invalid),
-		cmocka_unit_test(test_limits_default),
-		cmocka_unit_test(test_is_tar),
-		cmocka_unit_test(test_normal_content),
-		cmocka_unit_test(test_overwrite),
-		cmocka_unit_test(test_nonempty_dir_in_the_way),
-		cmocka_unit_test(test_readonly_dir),
-		cmocka_unit_test(test_readonly_dir_unprivileged),
-		cmocka_unit_test(test_limits_enforced_in_memory),
-		cmocka_unit_test(test_hostile_dotdot),
-		cmocka_unit_test(test_hostile_absolute),
-		cmocka_unit_test(test_hostile_symlink_abs),
-		cmocka_unit_test(test_hostile_symlink_abs_existing),
-		cmocka_unit_test(test_hostile_symlink_up),
-		cmocka_unit_test(test_hostile_symlink_sibling),
-		cmocka_unit_test(test_hostile_symlink_file),
-		cmocka_unit_test(test_hostile_hardlink_dotdot),
-		cmocka_unit_test(test_hostile_hardlink_abs),
-		cmocka_unit_test(test_hostile_symlink_parent),
-		cmocka_unit_test(test_hostile_device),
-		cmocka_unit_test(test_hostile_setuid),
-		cmocka_unit_test(test_hostile_bomb),
-		cmocka_unit_test(test_hostile_flood),
-		cmocka_unit_test(test_hostile_longpath),
-		cmocka_unit_test(test_not_a_tar),
-		cmocka_unit_test(test_copy_tree),
-		cmocka_unit_test(test_copy_tree_missing),
+	        cmocka_unit_test(test_clean_path_valid),
+	        cmocka_unit_test(test_clean_path_invalid),
+	        cmocka_unit_test(test_limits_default),
+	        cmocka_unit_test(test_is_tar),
+	        cmocka_unit_test(test_normal_content),
+	        cmocka_unit_test(test_overwrite),
+	        cmocka_unit_test(test_nonempty_dir_in_the_way),
+	        cmocka_unit_test(test_readonly_dir),
+	        cmocka_unit_test(test_readonly_dir_unprivileged),
+	        cmocka_unit_test(test_limits_enforced_in_memory),
+	        cmocka_unit_test(test_hostile_dotdot),
+	        cmocka_unit_test(test_hostile_absolute),
+	        cmocka_unit_test(test_hostile_symlink_abs),
+	        cmocka_unit_test(test_hostile_symlink_abs_existing),
+	        cmocka_unit_test(test_hostile_symlink_up),
+	        cmocka_unit_test(test_hostile_symlink_sibling),
+	        cmocka_unit_test(test_hostile_symlink_file),
+	        cmocka_unit_test(test_hostile_hardlink_dotdot),
+	        cmocka_unit_test(test_hostile_hardlink_abs),
+	        cmocka_unit_test(test_hostile_symlink_parent),
+	        cmocka_unit_test(test_hostile_device),
+	        cmocka_unit_test(test_hostile_setuid),
+	        cmocka_unit_test(test_hostile_bomb),
+	        cmocka_unit_test(test_hostile_flood),
+	        cmocka_unit_test(test_hostile_longpath),
+	        cmocka_unit_test(test_not_a_tar),
+	        cmocka_unit_test(test_copy_tree),
+	        cmocka_unit_test(test_copy_tree_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
