@@ -23,7 +23,7 @@ int cmd_check(int argc, char **argv)
 		printf("%-4s  %s: %s", check_status_name(lines[i].status), lines[i].requirement,
 		       lines[i].detail);
 		if (lines[i].fix[0])
-			printf(". Fix: %s", lines[i].fix);
+			printf(" - fix: %s", lines[i].fix);
 		printf("\n");
 	}
 	return ko > 0 ? 1 : 0;

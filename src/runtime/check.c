@@ -32,7 +32,9 @@ static void judge_userns(const struct check_facts *f, struct check_line *line)
 		set(line, CHECK_KO, name,
 		    "as root: sysctl -w kernel.unprivileged_userns_clone=1 (and in /etc/sysctl.d)",
 		    "disabled for users: kernel.unprivileged_userns_clone = 0");
-	else if (f->apparmor_restrict_unprivileged_userns == 1)
+	else if (f->apparmor_restrict_unprivileged_userns == 1 && f->overlay_errno != 0)
+		/* Ubuntu lets the namespace be created but strips its capabilities, unless an
+		 * AppArmor profile allows burrow: only a live overlay mount that worked proves that. */
 		set(line, CHECK_KO, name,
 		    "as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor "
 		    "profile allowing userns for burrow",
@@ -49,10 +51,13 @@ static void judge_userns(const struct check_facts *f, struct check_line *line)
 		set(line, CHECK_OK, name, NULL, "allowed");
 }
 
-static void judge_overlay(const struct check_facts *f, struct check_line *line)
+static void judge_overlay(const struct check_facts *f, bool userns_ok, struct check_line *line)
 {
 	const char *name = "overlayfs in a user namespace";
-	if (!f->overlay_listed)
+	if (!userns_ok && f->overlay_errno == CHECK_UNKNOWN)
+		set(line, CHECK_KO, name, "allow user namespaces first (the line above)",
+		    "cannot be used without user namespaces");
+	else if (!f->overlay_listed)
 		set(line, CHECK_KO, name, "as root: modprobe overlay (and list it in /etc/modules-load.d)",
 		    "overlay is not in /proc/filesystems");
 	else if (f->overlay_errno > 0)
@@ -67,12 +72,13 @@ static void judge_fuse(const struct check_facts *f, struct check_line *line)
 {
 	const char *name = "/dev/fuse";
 	if (!f->fuse_present)
-		set(line, CHECK_WARN, name, "as root: modprobe fuse; apt-get install fuse3",
+		set(line, CHECK_WARN, name, "as root: modprobe fuse (and list it in /etc/modules-load.d)",
 		    "missing: single-file images (.sqsh) will be unpacked instead of mounted");
 	else if (!f->fuse_usable)
 		set(line, CHECK_WARN, name,
 		    "as root: chmod 0666 /dev/fuse, the usual mode (a udev rule keeps it)",
-		    "not readable and writable by %s (mode %04o): single-file images will be unpacked",
+		    "not readable and writable by %s (mode %04o): single-file images will be unpacked "
+		    "instead of mounted",
 		    f->user, (unsigned)(f->fuse_mode & 07777));
 	else
 		set(line, CHECK_OK, name, NULL, "usable by %s", f->user);
@@ -110,7 +116,10 @@ static void judge_subids(const struct check_facts *f, struct check_line *line)
 static void judge_data_path(const struct check_facts *f, struct check_line *line)
 {
 	const char *name = "data path";
-	if (!f->data_fstype[0])
+	if (!f->data_path[0])
+		set(line, CHECK_KO, name, "set BURROW_DATA_PATH (or HOME)",
+		    "unknown: HOME is not set and nor is BURROW_DATA_PATH");
+	else if (!f->data_fstype[0])
 		set(line, CHECK_WARN, name, "check that the data path is on a local disk",
 		    "%s: filesystem type unknown", f->data_path);
 	else if (check_fstype_is_network(f->data_fstype))
@@ -123,7 +132,7 @@ static void judge_data_path(const struct check_facts *f, struct check_line *line
 int check_judge(const struct check_facts *facts, struct check_line lines[CHECK_LINES])
 {
 	judge_userns(facts, &lines[0]);
-	judge_overlay(facts, &lines[1]);
+	judge_overlay(facts, lines[0].status == CHECK_OK, &lines[1]);
 	judge_fuse(facts, &lines[2]);
 	judge_squashfuse(facts, &lines[3]);
 	judge_subids(facts, &lines[4]);

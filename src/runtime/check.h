@@ -33,7 +33,8 @@ struct check_facts {
 	const char *subuid_file, *subgid_file;
 	bool subuid_entry, subgid_entry;
 	bool newuidmap_present, newgidmap_present;
-	/* The data path and the type of the filesystem holding it ("" when unknown). */
+	/* The data path ("" when unknown: no HOME) and the type of the filesystem holding it
+	 * ("" when unknown). */
 	char data_path[4096];
 	char data_fstype[64];
 };

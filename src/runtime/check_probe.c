@@ -192,6 +192,8 @@ void check_probe(struct check_facts *f)
 	f->newgidmap_present = userns_helper_present("newgidmap");
 
 	cleanup_free char *data = paths_data();
-	snprintf(f->data_path, sizeof(f->data_path), "%s", data ? data : "(unknown: HOME is not set)");
-	probe_data_path(f);
+	if (data && snprintf(f->data_path, sizeof(f->data_path), "%s", data) < (int)sizeof(f->data_path))
+		probe_data_path(f);
+	else
+		f->data_path[0] = '\0';
 }

@@ -97,7 +97,10 @@ void idmap_format(const struct idmap *m, char *buf, size_t size)
 static int write_proc(pid_t pid, const char *file, const char *text, struct error *err)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return error_errno(err, "open %s", path);
@@ -111,7 +114,7 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct erro
 	return 0;
 }
 
-static bool single_self(const struct idmap *m)
+bool idmap_single(const struct idmap *m)
 {
 	return m->n == 1 && m->ranges[0].count == 1;
 }
@@ -184,7 +187,7 @@ static int run_helper(const char *helper, const char *db, pid_t pid, const struc
 
 int idmap_apply(pid_t pid, const struct idmap *uids, const struct idmap *gids, struct error *err)
 {
-	if (single_self(uids) && single_self(gids)) {
+	if (idmap_single(uids) && idmap_single(gids)) {
 		char text[64];
 		/* An unprivileged process may write gid_map only after giving up setgroups(2), or
 		 * it could drop groups that deny it access (CVE-2014-8989). */

@@ -31,6 +31,11 @@ void idmap_plan(struct idmap *out, uint32_t self, bool root, uint32_t sub_start,
 /* Format as /proc/PID/uid_map text. */
 void idmap_format(const struct idmap *m, char *buf, size_t size);
 
-/* Apply maps to pid (which has just unshared its user namespace). A single self-map is written
- * directly (setgroups denied first); anything larger goes through newuidmap/newgidmap. */
+/* Whether m maps one id only: such a map of the caller's own id the new namespace may write
+ * itself; anything larger needs newuidmap/newgidmap run from outside. */
+bool idmap_single(const struct idmap *m);
+
+/* Apply maps to pid (which has just unshared its user namespace; 0: the caller itself). A
+ * single self-map is written directly (setgroups denied first); anything larger goes through
+ * newuidmap/newgidmap. */
 int idmap_apply(pid_t pid, const struct idmap *uids, const struct idmap *gids, struct error *err);

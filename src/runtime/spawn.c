@@ -128,16 +128,24 @@ static int supervise(pid_t pid, bool reap_all)
 }
 
 static _Noreturn void child_main(const struct run_plan *plan, int sync_fd, int report_fd,
-                                 const sigset_t *old_mask)
+                                 const sigset_t *old_mask, pid_t parent)
 {
 	struct error err;
 	error_clear(&err);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	char byte;
-	/* EOF instead of the go-ahead: the parent died or could not map our ids. */
-	if (read(sync_fd, &byte, 1) != 1)
-		_exit(SPAWN_EXIT_SETUP);
-	close(sync_fd);
+	if (sync_fd < 0) {
+		/* Our own single-id maps we write ourselves, sparing a round trip with the parent. */
+		if (!plan->new_pid && getppid() != parent)
+			_exit(SPAWN_EXIT_SETUP);
+		if (idmap_apply(0, &plan->uids, &plan->gids, &err) < 0)
+			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	} else {
+		char byte;
+		/* EOF instead of the go-ahead: the parent died or could not map our ids. */
+		if (read(sync_fd, &byte, 1) != 1)
+			_exit(SPAWN_EXIT_SETUP);
+		close(sync_fd);
+	}
 	if (rootfs_enter(plan, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (!plan->new_pid)
@@ -160,7 +168,9 @@ int spawn_run(const struct run_plan *plan, struct error *err)
 	sigprocmask(SIG_BLOCK, &set, &old_mask);
 	int sync[2] = {-1, -1}, report[2] = {-1, -1};
 	int rc = SPAWN_EXIT_SETUP;
-	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+	/* Single-id maps the child writes itself; larger ones need newuidmap run from here. */
+	bool child_maps = idmap_single(&plan->uids) && idmap_single(&plan->gids);
+	if ((!child_maps && pipe2(sync, O_CLOEXEC) < 0) || pipe2(report, O_CLOEXEC) < 0) {
 		error_errno(err, "pipe");
 		goto out;
 	}
@@ -168,25 +178,28 @@ int spawn_run(const struct run_plan *plan, struct error *err)
 	        .flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0),
 	        .exit_signal = SIGCHLD,
 	};
+	pid_t parent = getpid();
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {
 		error_errno(err, "create namespaces (see 'burrow check')");
 		goto out;
 	}
 	if (pid == 0) {
-		close(sync[1]);
+		if (sync[1] >= 0)
+			close(sync[1]);
 		close(report[0]);
-		child_main(plan, sync[0], report[1], &old_mask);
+		child_main(plan, sync[0], report[1], &old_mask, parent);
 	}
-	close(sync[0]);
+	if (sync[0] >= 0)
+		close(sync[0]);
 	close(report[1]);
 	sync[0] = report[1] = -1;
-	if (idmap_apply(pid, &plan->uids, &plan->gids, err) < 0) {
+	if (!child_maps && idmap_apply(pid, &plan->uids, &plan->gids, err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto out;
 	}
-	if (write(sync[1], "", 1) != 1) {
+	if (!child_maps && write(sync[1], "", 1) != 1) {
 		error_errno(err, "start container");
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

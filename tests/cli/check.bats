@@ -79,7 +79,19 @@ has_line() {
 	echo 0 >"$HOST/proc/sys/user/max_user_namespaces"
 	run as_user burrow check
 	[ "$status" -eq 1 ]
-	has_line "user namespaces" KO "max_user_namespaces = 0" "sysctl -w user.max_user_namespaces="
+	has_line "user namespaces" KO "max_user_namespaces = 0" "- fix: as root: sysctl -w user.max_user_namespaces="
+	has_line "overlayfs in a user namespace" KO "without user namespaces"
+}
+
+@test "check reports Ubuntu's AppArmor restriction as KO when overlay cannot be tried" {
+	echo 1 >"$HOST/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
+	run as_user burrow check
+	[ "$status" -eq 1 ]
+	has_line "user namespaces" KO "apparmor_restrict_unprivileged_userns = 1" "AppArmor profile"
+	echo 0 >"$HOST/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
+	run as_user burrow check
+	[ "$status" -eq 0 ]
+	has_line "user namespaces" OK
 }
 
 @test "check reports Debian's unprivileged_userns_clone = 0 as KO" {
@@ -98,6 +110,10 @@ has_line() {
 	run as_user burrow check
 	[ "$status" -eq 1 ]
 	has_line "overlayfs in a user namespace" KO "modprobe overlay"
+	printf 'nodev\tsysfs\nnodev\toverlay\n' >"$HOST/proc/filesystems"
+	run as_user burrow check
+	[ "$status" -eq 0 ]
+	has_line "overlayfs in a user namespace" OK
 }
 
 @test "check warns when /dev/fuse is missing" {
@@ -108,12 +124,14 @@ has_line() {
 }
 
 @test "check warns when /dev/fuse is not usable by the user, naming its mode" {
+	chown root:root "$HOST/dev/fuse"
 	chmod 0600 "$HOST/dev/fuse"
 	run as_user burrow check
 	[ "$status" -eq 0 ]
 	has_line /dev/fuse WARN "mode 0600" "chmod 0666 /dev/fuse"
 	chmod 0666 "$HOST/dev/fuse"
 	run as_user burrow check
+	[ "$status" -eq 0 ]
 	has_line /dev/fuse OK "usable by $TEST_USER"
 }
 
@@ -125,6 +143,23 @@ has_line() {
 		[ "$status" -eq 0 ]
 		has_line "data path" WARN "is on $type" "set BURROW_DATA_PATH to a local disk"
 	done
+	mountinfo xfs
+	run as_user burrow check
+	[ "$status" -eq 0 ]
+	has_line "data path" OK "is on xfs"
+}
+
+@test "check finds the data path's filesystem through its nearest existing parent" {
+	export BURROW_DATA_PATH=$TEST_TMP/nfs/not/yet/made
+	mkdir "$TEST_TMP/nfs"
+	{
+		echo "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw"
+		echo "40 22 0:50 / $TEST_TMP/nfs rw,relatime shared:9 - nfs4 server:/export rw"
+	} >"$HOST/proc/self/mountinfo"
+	run as_user burrow check
+	[ "$status" -eq 0 ]
+	has_line "data path" WARN "$BURROW_DATA_PATH is on nfs4"
+	[ ! -e "$TEST_TMP/nfs/not" ]
 }
 
 @test "check warns when the user has no subordinate range, naming the file" {
@@ -156,4 +191,11 @@ has_line() {
 	[ "$status" -eq 2 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"unexpected argument 'extra'"* ]]
+}
+
+@test "check --help describes the verb and exits 0" {
+	run --separate-stderr as_user burrow check --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: burrow check" ]]
+	same "$stderr" ""
 }

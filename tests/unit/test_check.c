@@ -96,11 +96,19 @@ static void test_userns_debian_knob_is_ko(void **state)
 	expect(&f, USERNS, CHECK_OK, NULL, NULL);
 }
 
-static void test_userns_apparmor_is_ko(void **state)
+static void test_userns_apparmor_is_ko_unless_overlay_worked(void **state)
 {
 	struct check_facts f = ready();
 	f.apparmor_restrict_unprivileged_userns = 1;
+	f.overlay_errno = EPERM;
 	expect(&f, USERNS, CHECK_KO, "AppArmor", "apparmor_restrict_unprivileged_userns=0");
+	f.overlay_errno = CHECK_UNKNOWN; /* not tried (BURROW_HOST_ROOT) */
+	expect(&f, USERNS, CHECK_KO, "AppArmor", "AppArmor profile");
+	f.overlay_errno = 0; /* a profile lets burrow through: the live mount worked */
+	expect(&f, USERNS, CHECK_OK, "allowed", NULL);
+	f.apparmor_restrict_unprivileged_userns = 0;
+	f.overlay_errno = CHECK_UNKNOWN;
+	expect(&f, USERNS, CHECK_OK, "allowed", NULL);
 }
 
 static void test_userns_failing_probe_is_ko(void **state)
@@ -123,6 +131,23 @@ static void test_overlay_missing_or_failing_is_ko(void **state)
 	expect(&f, OVERLAY, CHECK_OK, "available", NULL);
 }
 
+static void test_overlay_without_userns_is_ko(void **state)
+{
+	struct check_facts f = ready();
+	f.max_user_namespaces = 0;
+	f.overlay_errno = CHECK_UNKNOWN; /* not tried: no namespace to try it in */
+	assert_int_equal(expect(&f, OVERLAY, CHECK_KO, "without user namespaces", "user namespaces first"),
+	                 2);
+	f = ready();
+	f.userns_errno = ENOSPC;
+	f.overlay_errno = CHECK_UNKNOWN;
+	expect(&f, OVERLAY, CHECK_KO, "without user namespaces", "user namespaces first");
+	f = ready();
+	f.apparmor_restrict_unprivileged_userns = 1;
+	f.overlay_errno = EPERM; /* tried, and the error says more than "no user namespaces" */
+	expect(&f, OVERLAY, CHECK_KO, strerror(EPERM), "5.11");
+}
+
 static void test_fuse_missing_or_unusable_warns(void **state)
 {
 	struct check_facts f = ready();
@@ -131,7 +156,8 @@ static void test_fuse_missing_or_unusable_warns(void **state)
 	f = ready();
 	f.fuse_usable = false;
 	f.fuse_mode = 020600;
-	expect(&f, FUSE, CHECK_WARN, "mode 0600", "chmod 0666 /dev/fuse");
+	assert_int_equal(expect(&f, FUSE, CHECK_WARN, "mode 0600", "chmod 0666 /dev/fuse"), 0);
+	expect(&f, FUSE, CHECK_KO, "by alice", "udev rule");
 }
 
 static void test_squashfuse_missing_warns(void **state)
@@ -170,6 +196,14 @@ static void test_data_path_on_network_filesystem_warns(void **state)
 	struct check_facts f = ready();
 	f.data_fstype[0] = '\0';
 	expect(&f, DATA, CHECK_WARN, "unknown", "local disk");
+}
+
+static void test_data_path_unknown_is_ko(void **state)
+{
+	struct check_facts f = ready();
+	f.data_path[0] = '\0';
+	f.data_fstype[0] = '\0';
+	assert_int_equal(expect(&f, DATA, CHECK_KO, "HOME", "set BURROW_DATA_PATH"), 1);
 }
 
 static void test_fstype_classification(void **state)
@@ -233,14 +267,16 @@ int main(void)
 	        cmocka_unit_test(test_ready_host_is_all_ok),
 	        cmocka_unit_test(test_userns_max_zero_is_ko),
 	        cmocka_unit_test(test_userns_debian_knob_is_ko),
-	        cmocka_unit_test(test_userns_apparmor_is_ko),
+	        cmocka_unit_test(test_userns_apparmor_is_ko_unless_overlay_worked),
 	        cmocka_unit_test(test_userns_failing_probe_is_ko),
 	        cmocka_unit_test(test_overlay_missing_or_failing_is_ko),
+	        cmocka_unit_test(test_overlay_without_userns_is_ko),
 	        cmocka_unit_test(test_fuse_missing_or_unusable_warns),
 	        cmocka_unit_test(test_squashfuse_missing_warns),
 	        cmocka_unit_test(test_subids_missing_warns_naming_file),
 	        cmocka_unit_test(test_subid_helpers_missing_warns),
 	        cmocka_unit_test(test_data_path_on_network_filesystem_warns),
+	        cmocka_unit_test(test_data_path_unknown_is_ko),
 	        cmocka_unit_test(test_fstype_classification),
 	        cmocka_unit_test(test_mountinfo_longest_prefix),
 	        cmocka_unit_test(test_mountinfo_escapes_and_overmounts),
