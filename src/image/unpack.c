@@ -34,6 +34,7 @@ struct dir_fixup {
 struct writer {
 	int root_fd;
 	const struct unpack_limits *lim;
+	const struct unpack_hooks *hooks; /* never NULL: empty when the caller gave none */
 	uint64_t entries, bytes, devices_skipped;
 	struct dir_fixup *dirs;
 	size_t ndirs, cap;
@@ -224,6 +225,22 @@ static int add_dir_fixup(struct writer *w, const char *path, mode_t mode, struct
 	return 0;
 }
 
+/* Hands a just-written file (fd) or directory (fd < 0: opened here as dirfd/leaf) to the hook. */
+static int hook_written(struct writer *w, int dirfd, const char *leaf, int fd, struct archive_entry *e,
+                        struct error *err)
+{
+	if (!w->hooks->written)
+		return 0;
+	cleanup_close int dir = -1;
+	if (fd < 0) {
+		dir = openat(dirfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dir < 0)
+			return error_errno(err, "open directory");
+		fd = dir;
+	}
+	return w->hooks->written(w->hooks->ctx, fd, e, err);
+}
+
 static int write_dir(struct writer *w, int parent_fd, const char *leaf, const char *path,
                      struct archive_entry *e, struct error *err)
 {
@@ -233,6 +250,8 @@ static int write_dir(struct writer *w, int parent_fd, const char *leaf, const ch
 		return -1;
 	if (!kept && mkdirat(parent_fd, leaf, (mode & 0777) | 0700) < 0)
 		return error_errno(err, "mkdir");
+	if (hook_written(w, parent_fd, leaf, -1, e, err) < 0)
+		return -1;
 	return add_dir_fixup(w, path, mode, e, err);
 }
 
@@ -247,6 +266,8 @@ static int write_file(struct writer *w, struct archive *in, int parent_fd, const
 	if (fd < 0)
 		return error_errno(err, "create");
 	if (write_data(w, in, e, fd, err) < 0)
+		return -1;
+	if (hook_written(w, -1, NULL, fd, e, err) < 0)
 		return -1;
 	/* After the data: a write by a non-root owner clears setuid bits. */
 	if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
@@ -340,6 +361,11 @@ static int write_entry(struct writer *w, struct archive *in, struct archive_entr
 		return error_set(err, ENOMEM, "out of memory");
 	if (unpack_clean_path(name, path, w->lim->max_path) < 0)
 		return bad_path(err, errno, "", w->lim);
+	if (w->hooks->entry) {
+		int taken = w->hooks->entry(w->hooks->ctx, w->root_fd, path, e, err);
+		if (taken != 0)
+			return taken < 0 ? -1 : 0;
+	}
 	mode_t type = archive_entry_filetype(e);
 	if (!link_name) {
 		if (type == AE_IFCHR || type == AE_IFBLK) {
@@ -355,6 +381,8 @@ static int write_entry(struct writer *w, struct archive *in, struct archive_entr
 	if (strcmp(path, ".") == 0) {
 		if (link_name || type != AE_IFDIR)
 			return error_set(err, EINVAL, "replaces the root directory");
+		if (hook_written(w, w->root_fd, ".", -1, e, err) < 0)
+			return -1;
 		return add_dir_fixup(w, ".", archive_entry_perm(e) & 07777, e, err);
 	}
 	cleanup_free char *full = strdup(path);
@@ -462,15 +490,26 @@ static void add_stats(struct unpack_stats *stats, const struct writer *w)
 	stats->devices_skipped += w->devices_skipped;
 }
 
-int unpack_archive(struct archive *in, int root_fd, const struct unpack_limits *lim,
-                   struct unpack_stats *stats, struct error *err)
+static const struct unpack_hooks no_hooks;
+
+int unpack_archive_hooked(struct archive *in, int root_fd, const struct unpack_limits *lim,
+                          const struct unpack_hooks *hooks, struct unpack_stats *stats, struct error *err)
 {
-	__attribute__((cleanup(writer_release))) struct writer w = {.root_fd = root_fd, .lim = lim};
+	__attribute__((cleanup(writer_release))) struct writer w = {
+	        .root_fd = root_fd, .lim = lim, .hooks = hooks ? hooks : &no_hooks};
 	int rc = read_entries(&w, in, err);
+	if (rc == 0 && w.hooks->finish)
+		rc = w.hooks->finish(w.hooks->ctx, root_fd, err);
 	if (rc == 0)
 		rc = apply_dir_fixups(&w, err);
 	add_stats(stats, &w);
 	return rc;
+}
+
+int unpack_archive(struct archive *in, int root_fd, const struct unpack_limits *lim,
+                   struct unpack_stats *stats, struct error *err)
+{
+	return unpack_archive_hooked(in, root_fd, lim, NULL, stats, err);
 }
 
 /* Only the decompressors linked into libarchive: filter_all would also run external programs
@@ -599,7 +638,8 @@ int unpack_copy_tree(const char *src_dir, int root_fd, const struct unpack_limit
 	archive_read_disk_set_symlink_hybrid(disk);
 	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL |
 	                                             ARCHIVE_READDISK_NO_FFLAGS);
-	__attribute__((cleanup(writer_release))) struct writer w = {.root_fd = root_fd, .lim = lim};
+	__attribute__((cleanup(writer_release))) struct writer w = {
+	        .root_fd = root_fd, .lim = lim, .hooks = &no_hooks};
 	int rc;
 	if (archive_read_disk_open(disk, src_dir) != ARCHIVE_OK)
 		rc = archive_failure(err, disk, "open");

@@ -95,15 +95,8 @@ static int content_mount(int scratch_fd, const char *target, const char *data, s
 	cleanup_close int fd = openat(scratch_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return error_errno(err, "write %s", target);
-	size_t len = strlen(data);
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0)
-			return error_errno(err, "write %s", target);
-		p += n;
-		len -= (size_t)n;
-	}
+	if (fs_write_all(fd, data, strlen(data)) < 0)
+		return error_errno(err, "write %s", target);
 	int mnt_fd = open_tree(scratch_fd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (mnt_fd < 0)
 		return error_errno(err, "prepare %s", target);

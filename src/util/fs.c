@@ -168,7 +168,7 @@ char *fs_read_file_at(int dirfd, const char *path, bool in_root, size_t max, siz
 		error_set(err, EINVAL, "%s: not a regular file", path);
 		return NULL;
 	}
-	size_t cap = 4096, used = 0;
+	size_t cap = max < 4096 ? max : 4096, used = 0;
 	cleanup_free char *buf = malloc(cap + 1);
 	if (!buf) {
 		error_set(err, ENOMEM, "out of memory");
@@ -205,6 +205,25 @@ char *fs_read_file_at(int dirfd, const char *path, bool in_root, size_t max, siz
 	return steal_pointer(&buf);
 }
 
+int fs_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *err)
 {
 	char tmp[PATH_MAX];
@@ -213,19 +232,10 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return error_errno(err, "create %s", tmp);
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_errno(err, "write %s", tmp);
-			unlink(tmp);
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (fs_write_all(fd, data, len) < 0) {
+		error_errno(err, "write %s", tmp);
+		unlink(tmp);
+		return -1;
 	}
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
 		error_errno(err, "write %s", path);
