@@ -19,6 +19,9 @@ static const struct verb verbs[] = {
         {"list", cmd_list, "list                                 list containers"},
         {"remove", cmd_remove, "remove [-f] NAME...                  remove containers"},
         {"check", cmd_check, "check                                check this host's readiness"},
+        {"pull", cmd_pull, "pull [--arch A] REF                  fetch an image from a registry"},
+        {"images", cmd_images, "images [--json]                      list images in the store"},
+        {"rmi", cmd_rmi, "rmi NAME...                          remove images from the store"},
 };
 
 static void usage(FILE *out)

@@ -9,6 +9,9 @@ int cmd_start(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
 
 /* Print "burrow: MESSAGE" on stderr for a failed library call. */
 void cli_report(const struct error *err);
