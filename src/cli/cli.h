@@ -2,16 +2,37 @@
  * Each returns the process exit status; nothing worth unit-testing lives in cli/. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "util/error.h"
 
 int cmd_create(int argc, char **argv);
 int cmd_start(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_fsck(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+
+/* Pull text (a registry reference) into the store, with progress on stderr by verbosity
+ * (0 quiet, 1 on a terminal, 2 a line per layer); print_name prints the stored name on stdout. */
+int cli_pull(const char *text, const char *platform_text, int verbosity, bool print_name, struct error *err);
+/* For start and create: says on stderr that text is pulled, then pulls it (source_paths.pull). */
+int cli_pull_for_use(void *ctx, const char *text, struct error *err);
+
+struct store;
+/* Open the image store at the cache path (cli/images.c). */
+int cli_open_store(struct store *st, struct error *err);
 
 /* Print "burrow: MESSAGE" on stderr for a failed library call. */
 void cli_report(const struct error *err);

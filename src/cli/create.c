@@ -1,18 +1,26 @@
-/* burrow create [--name NAME] [-f] SOURCE: a container from a root filesystem directory or a tar file. */
+/* burrow create [--name NAME] [-f] SOURCE: a container from a root filesystem directory, a tar
+ * file, or an image (from the store, pulled first when missing). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "image/reference.h"
 #include "runtime/container.h"
+#include "runtime/source.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/paths.h"
 
 static const char usage_text[] =
         "usage: burrow create [--name NAME] [-f] SOURCE\n"
         "\n"
-        "Make a container from SOURCE: a root filesystem directory (copied) or a tar file\n"
-        "such as 'docker export' writes (plain, gzip, zstd, xz or bzip2).\n"
+        "Make a container from SOURCE: a root filesystem directory (copied), a tar file\n"
+        "such as 'docker export' writes (plain, gzip, zstd, xz or bzip2), or an image: a name\n"
+        "in the store or a registry reference, pulled first when missing. A container made\n"
+        "from an image copies nothing: its layers are shared with the store.\n"
         "\n"
         "  -n, --name NAME   container name (default: SOURCE's base name)\n"
         "  -f, --force       replace an existing container of that name\n";
@@ -47,26 +55,64 @@ int cmd_create(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("create", "expected one SOURCE");
 	const char *source = argv[optind];
-	cleanup_free char *default_name = NULL;
-	if (!name) {
-		default_name = container_default_name(source);
-		if (!default_name) {
-			fprintf(stderr, "burrow: cannot derive a container name from '%s'; use --name NAME\n",
-			        source);
-			return 1;
-		}
-		name = default_name;
-	}
 	cleanup_free char *data = paths_data();
-	if (!data) {
-		fprintf(stderr, "burrow: cannot find the data path; set BURROW_DATA_PATH\n");
+	cleanup_free char *cache = paths_cache();
+	if (!data || !cache) {
+		fprintf(stderr, "burrow: cannot find the data or cache path; set BURROW_DATA_PATH and "
+		                "BURROW_CACHE_PATH\n");
 		return 1;
 	}
 	struct error err;
 	error_clear(&err);
-	if (container_create(data, name, source, force, &err) < 0) {
-		cli_report(&err);
+	bool is_path = fs_is_dir(source) || fs_is_file(source);
+	cleanup_free char *default_name = NULL;
+	if (!name && is_path) {
+		default_name = container_default_name(source);
+	} else if (!name) {
+		struct reference ref = {0};
+		if (reference_parse(source, &ref, &err) == 0)
+			default_name = reference_basename(&ref);
+		reference_free(&ref);
+	}
+	if (!name && !(name = default_name)) {
+		fprintf(stderr, "burrow: cannot derive a container name from '%s'; use --name NAME\n",
+		        source);
 		return 1;
 	}
-	return 0;
+	if (is_path) {
+		if (container_create(data, name, source, force, &err) < 0) {
+			cli_report(&err);
+			return 1;
+		}
+		return 0;
+	}
+	struct source_paths paths = {.data = data, .cache = cache, .pull = cli_pull_for_use};
+	struct store st = {.fd = -1};
+	struct image img = {0};
+	int status = 1;
+	/* Held from the lookup until the container records its layers, which gc then keeps. */
+	int lock_fd = -1;
+	if (store_open(cache, &st, &err) < 0 || (lock_fd = store_lock(&st, false, true, &err)) < 0 ||
+	    source_open_image(source, &paths, &st, &img, &err) < 0) {
+		if (err.code == ENOENT)
+			error_prefix(&err, "'%s' is no directory or tar file", source);
+		cli_report(&err);
+		goto out;
+	}
+	struct container_image about = {.name = img.name,
+	                                .digest = img.digest,
+	                                .config_json = img.config_json,
+	                                .config_len = img.config_len,
+	                                .diff_ids = img.config.diff_ids};
+	if (container_create_image(data, name, &about, force, &err) < 0) {
+		cli_report(&err);
+		goto out;
+	}
+	status = 0;
+out:
+	if (lock_fd >= 0)
+		store_unlock(lock_fd);
+	image_free(&img);
+	store_close(&st);
+	return status;
 }

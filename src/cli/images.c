@@ -1,4 +1,4 @@
-/* burrow images [--json]: the images in the store; burrow rmi NAME...: forget names. */
+/* burrow images [--json] [NAME]: the images in the store; burrow rmi NAME...: forget names. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -6,11 +6,13 @@
 
 #include "cli/cli.h"
 #include "image/digest.h"
+#include "image/image.h"
+#include "image/reference.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/paths.h"
 
-static int open_store(struct store *st, struct error *err)
+int cli_open_store(struct store *st, struct error *err)
 {
 	cleanup_free char *cache = paths_cache();
 	if (!cache)
@@ -21,15 +23,20 @@ static int open_store(struct store *st, struct error *err)
 int cmd_images(int argc, char **argv)
 {
 	bool json = false;
+	const char *pattern = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			printf("usage: burrow images [--json]\n\nList the images in the store: name, "
-			       "manifest digest, "
-			       "size of the manifest.\n");
+			printf("usage: burrow images [--json] [NAME]\n\nList the images in the store: name "
+			       "and manifest digest.\n"
+			       "NAME lists only its images: every tag of a repository "
+			       "(busybox, 127.0.0.1:5000/busybox),\n"
+			       "or one image (busybox:1.36).\n");
 			return 0;
-		} else
+		} else if (argv[i][0] != '-' && !pattern)
+			pattern = argv[i];
+		else
 			return cli_usage_error("images", "unexpected argument '%s'", argv[i]);
 	}
 	struct error err;
@@ -37,13 +44,15 @@ int cmd_images(int argc, char **argv)
 	struct store st = {.fd = -1};
 	struct store_image *images = NULL;
 	size_t n = 0;
-	if (open_store(&st, &err) < 0 || store_list(&st, &images, &n, &err) < 0) {
+	if (cli_open_store(&st, &err) < 0 || store_list(&st, &images, &n, &err) < 0) {
 		cli_report(&err);
 		store_close(&st);
 		return 1;
 	}
 	json_t *list = json ? json_array() : NULL;
 	for (size_t i = 0; i < n; i++) {
+		if (pattern && !reference_name_matches(pattern, images[i].name))
+			continue;
 		if (list)
 			json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "name", images[i].name,
 			                                      "digest", images[i].manifest.digest,
@@ -74,14 +83,14 @@ int cmd_rmi(int argc, char **argv)
 	struct error err;
 	error_clear(&err);
 	struct store st = {.fd = -1};
-	if (open_store(&st, &err) < 0) {
+	if (cli_open_store(&st, &err) < 0) {
 		cli_report(&err);
 		return 1;
 	}
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
 		struct store_image img = {0};
-		if (store_lookup(&st, argv[i], &img, &err) < 0 || store_untag(&st, img.name, &err) < 0) {
+		if (image_find(&st, argv[i], &img, &err) < 0 || store_untag(&st, img.name, &err) < 0) {
 			cli_report(&err);
 			status = 1;
 		}

@@ -1,25 +1,28 @@
-/* burrow start [OPTIONS] NAME [COMMAND...]: run a program in a container.
- * Options stop at NAME; everything after it is the command. */
+/* burrow start [OPTIONS] NAME|IMAGE [COMMAND...]: run a program in a container, or in an image
+ * straight from the store (pulled first when missing). Options stop at NAME; everything after
+ * it is the command. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "runtime/container.h"
 #include "runtime/plan.h"
+#include "runtime/source.h"
 #include "runtime/spawn.h"
 #include "util/cleanup.h"
 #include "util/paths.h"
 #include "util/strv.h"
 
 static const char usage_text[] =
-        "usage: burrow start [OPTIONS] NAME [COMMAND [ARG...]]\n"
+        "usage: burrow start [OPTIONS] NAME|IMAGE [COMMAND [ARG...]]\n"
         "\n"
-        "Run COMMAND (default: the image's command, else a login shell) in container NAME.\n"
+        "Run COMMAND (default: the image's command, else a login shell) in container NAME, or\n"
+        "in IMAGE from the store (pulled first when missing; with --rw its changes are thrown\n"
+        "away at exit).\n"
         "\n"
         "  -r, --root                  be root inside (files stay owned by you on the host)\n"
-        "      --rw                    writable root filesystem (changes stay in the container)\n"
+        "      --rw                    writable root filesystem (changes stay in a container)\n"
         "  -m, --mount SRC[:DST[:ro]]  bind a host path (DST defaults to SRC)\n"
         "  -e, --env KEY[=VALUE]       set a variable (KEY alone: take it from here)\n"
         "  -w, --workdir DIR           working directory inside\n"
@@ -92,31 +95,37 @@ int cmd_start(int argc, char **argv)
 	opts.argv = optind + 1 < argc ? argv + optind + 1 : NULL;
 
 	cleanup_free char *data = paths_data();
-	if (!data) {
-		fprintf(stderr, "burrow: cannot find the data path; set BURROW_DATA_PATH\n");
+	cleanup_free char *cache = paths_cache();
+	cleanup_free char *runtime = paths_runtime();
+	if (!data || !cache || !runtime) {
+		fprintf(stderr, "burrow: cannot find the data, cache or runtime path; set BURROW_DATA_PATH, "
+		                "BURROW_CACHE_PATH and BURROW_RUNTIME_PATH\n");
 		return SPAWN_EXIT_SETUP;
 	}
+	struct source_paths paths = {
+	        .data = data, .cache = cache, .runtime = runtime, .pull = cli_pull_for_use};
 	struct error err;
 	error_clear(&err);
-	struct container c;
-	if (container_open(data, argv[optind], &c, &err) < 0) {
+	struct start_target target;
+	if (source_open_start(argv[optind], &paths, &target, &err) < 0) {
 		cli_report(&err);
+		start_target_free(&target);
 		return SPAWN_EXIT_SETUP;
 	}
 	struct run_plan plan;
 	int status;
-	if (plan_build(&c, &opts, &plan, &err) < 0) {
-		error_prefix(&err, "start %s", c.name);
+	if (plan_build(&target.src, &opts, &plan, &err) < 0) {
+		error_prefix(&err, "start %s", target.src.label);
 		cli_report(&err);
 		status = SPAWN_EXIT_SETUP;
 	} else {
 		status = spawn_run(&plan, &err);
 		if (err.msg[0]) {
-			error_prefix(&err, "start %s", c.name);
+			error_prefix(&err, "start %s", target.src.label);
 			cli_report(&err);
 		}
 		plan_free(&plan);
 	}
-	container_free(&c);
+	start_target_free(&target);
 	return status;
 }

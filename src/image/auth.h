@@ -76,6 +76,8 @@ int credentials_lookup(const char *host, const char *user, struct credentials *c
  * save returns 0 or -1; forget returns 1 removed, 0 there was none, -1. */
 int credentials_save(const char *host, const char *user, const char *secret, struct error *err);
 int credentials_forget(const char *host, struct error *err);
+/* The path of burrow's credentials file, existing or not (malloc'd), for messages. */
+char *credentials_file(struct error *err);
 
 /* Base64 (standard alphabet, padding) for Basic auth and docker's "auth" field; malloc'd. */
 char *base64_encode(const void *buf, size_t len);

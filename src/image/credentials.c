@@ -330,13 +330,29 @@ static bool login_matches(const struct netrc_entry *e, const char *user)
 	return !user || (e->login && strcmp(e->login, user) == 0);
 }
 
-/* The first machine entry for host, else the first default entry; user, when given, must be
- * the entry's login. */
+/* The length of host without its ":PORT" ("[::1]:5000" → 5). */
+static size_t host_name_len(const char *host)
+{
+	const char *colon = strrchr(host, ':');
+	const char *bracket = strrchr(host, ']');
+	if (!colon || (bracket && colon < bracket) || (!bracket && strchr(host, ':') != colon))
+		return strlen(host);
+	return (size_t)(colon - host);
+}
+
+/* The first machine entry for host ("HOST:PORT" as written), then for its name without the port
+ * (curl's netrc, and so Enroot's, knows no ports), else the first default entry; user, when
+ * given, must be the entry's login. */
 static const struct netrc_entry *netrc_find(const struct netrc *nr, const char *host, const char *user)
 {
 	for (size_t i = 0; i < nr->n; i++)
 		if (nr->entries[i].kind == NETRC_MACHINE && strcmp(nr->entries[i].host, host) == 0 &&
 		    login_matches(&nr->entries[i], user))
+			return &nr->entries[i];
+	size_t name_len = host_name_len(host);
+	for (size_t i = 0; name_len < strlen(host) && i < nr->n; i++)
+		if (nr->entries[i].kind == NETRC_MACHINE && strlen(nr->entries[i].host) == name_len &&
+		    strncmp(nr->entries[i].host, host, name_len) == 0 && login_matches(&nr->entries[i], user))
 			return &nr->entries[i];
 	for (size_t i = 0; i < nr->n; i++)
 		if (nr->entries[i].kind == NETRC_DEFAULT && login_matches(&nr->entries[i], user))
@@ -808,6 +824,11 @@ static char *credentials_path(struct error *err)
 		out = NULL;
 	}
 	return out;
+}
+
+char *credentials_file(struct error *err)
+{
+	return credentials_path(err);
 }
 
 /* 1 with *text, 0 when path does not exist, -1 when it cannot be read. */

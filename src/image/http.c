@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "util/cleanup.h"
 
@@ -83,7 +84,32 @@ struct transfer {
 	const struct http_request *req;
 	struct http_response *resp;
 	CURL *handle;
+	long timeout_s;
+	struct timespec last_data; /* CLOCK_MONOTONIC: when a header or body byte last came */
+	bool stalled;
 };
+
+static void mark_data(struct transfer *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, &t->last_data);
+}
+
+/* curl's own low-speed limit averages over its last five seconds, so a body that stalls after a
+ * burst is noticed only seconds late: the stall is timed here, from the last byte that came. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	struct transfer *t = userdata;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double idle = (double)(now.tv_sec - t->last_data.tv_sec) +
+	              (double)(now.tv_nsec - t->last_data.tv_nsec) / 1e9;
+	if (idle < (double)t->timeout_s)
+		return 0;
+	t->stalled = true;
+	return 1; /* aborts the transfer */
+}
 
 /* Keeps the value of header name from line ("Name: value\r\n"), replacing an earlier one. */
 static void keep_header(char **slot, const char *name, const char *line, size_t len)
@@ -109,6 +135,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 	struct transfer *t = userdata;
 	size_t len = size * n;
 	struct http_response *r = t->resp;
+	mark_data(t);
 	keep_header(&r->content_type, "Content-Type", line, len);
 	keep_header(&r->location, "Location", line, len);
 	keep_header(&r->www_authenticate, "WWW-Authenticate", line, len);
@@ -123,6 +150,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *userdata)
 	size_t len = size * n;
 	struct http_response *r = t->resp;
 	long status = 0;
+	mark_data(t);
 	curl.easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
 	/* Only a successful body is data; an error's body is kept for its message. */
 	if (t->req->sink && status >= 200 && status < 300) {
@@ -171,8 +199,9 @@ int http_perform(const struct http_request *req, struct http_response *resp, str
 		}
 		headers = grown;
 	}
-	struct transfer t = {.req = req, .resp = resp, .handle = h};
 	long timeout = req->timeout_s > 0 ? req->timeout_s : 30;
+	struct transfer t = {.req = req, .resp = resp, .handle = h, .timeout_s = timeout};
+	mark_data(&t);
 	char range[64];
 	curl.easy_setopt(h, CURLOPT_URL, req->url);
 	curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -180,8 +209,9 @@ int http_perform(const struct http_request *req, struct http_response *resp, str
 	curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, timeout);
+	curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl.easy_setopt(h, CURLOPT_XFERINFODATA, &t);
 	curl.easy_setopt(h, CURLOPT_USERAGENT, "burrow/0.1");
 	curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "identity");
 	curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -203,9 +233,12 @@ int http_perform(const struct http_request *req, struct http_response *resp, str
 	if (rc == CURLE_OK)
 		return 0;
 	if (resp->sink_failed)
-		return error_set(err, EIO, "transfer stopped");
+		return -1; /* the sink's own error stands (http.h): "transfer stopped" would hide it */
 	if (resp->body_too_large)
 		return error_set(err, EFBIG, "%s: response larger than %zu bytes", req->url, req->max_body);
+	if (t.stalled)
+		return error_set(err, ETIMEDOUT, "%s: nothing received for %ld s (BURROW_HTTP_TIMEOUT)",
+		                 req->url, timeout);
 	int code = rc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
 	           : rc == CURLE_COULDNT_CONNECT  ? ECONNREFUSED
 	                                          : EIO;

@@ -20,7 +20,7 @@ struct http_request {
 	size_t max_body;
 	const char *ca_blob; /* PEM bundle to trust instead of the system's, or NULL */
 	size_t ca_blob_len;
-	long timeout_s; /* abort when under 1 byte/s for this long, and connect timeout; 0: 30 */
+	long timeout_s; /* connect timeout, and abort when no byte came for this long; 0: 30 */
 };
 
 struct http_response {

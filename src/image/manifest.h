@@ -62,6 +62,11 @@ int manifest_parse(const char *json, size_t len, const char *content_type, struc
                    struct error *err);
 void manifest_free(struct manifest *m);
 
+/* A Docker schema 2 image manifest with OCI media types (manifest, config, layers), the rest
+ * unchanged (manifest_convert.c). Returns malloc'd compact JSON, or NULL with err (EINVAL when
+ * json is no Docker schema 2 manifest or holds a layer type OCI has no name for). */
+char *manifest_docker_to_oci(const char *json, size_t len, size_t *out_len, struct error *err);
+
 /* The host's platform (os "linux", architecture in Go's names: amd64, arm64, ppc64le, ...,
  * variant for arm). */
 void platform_host(struct platform *p);

@@ -27,16 +27,21 @@
 struct buffer {
 	char *data;
 	size_t len, max;
+	bool too_large, no_memory; /* why the sink stopped */
 };
 
 static int buffer_sink(void *ctx, const void *buf, size_t len)
 {
 	struct buffer *b = ctx;
-	if (b->len + len > b->max)
+	if (b->len + len > b->max) {
+		b->too_large = true;
 		return -1;
+	}
 	char *grown = realloc(b->data, b->len + len + 1);
-	if (!grown)
+	if (!grown) {
+		b->no_memory = true;
 		return -1;
+	}
 	memcpy(grown + b->len, buf, len);
 	b->data = grown;
 	b->len += len;
@@ -58,8 +63,10 @@ static char *fetch_small_blob(struct store *st, struct registry *reg, const stru
 		return store_read_blob(st, d->digest, CONFIG_MAX, len, err);
 	struct buffer b = {.max = CONFIG_MAX};
 	if (registry_get_blob(reg, d->digest, 0, buffer_sink, buffer_restart, &b, err) < 0) {
-		if (b.len >= b.max)
+		if (b.too_large)
 			error_set(err, EFBIG, "%s is larger than %d bytes", d->digest, CONFIG_MAX);
+		else if (b.no_memory)
+			error_set(err, ENOMEM, "out of memory");
 		free(b.data);
 		return NULL;
 	}
@@ -80,12 +87,16 @@ static char *fetch_small_blob(struct store *st, struct registry *reg, const stru
 struct layer_job {
 	struct store *st;
 	struct registry *reg;
+	const struct pull_options *opts;
+	size_t index, n_layers;
 	const struct descriptor *layer;
 	const char *diff_id;
 	struct unpack_limits lim;
 	/* producer state */
-	struct blob_writer *writer;
-	int pipe_w;
+	struct blob_writer *writer; /* left open on failure: run_layer keeps or drops the partial */
+	int pipe_w;                 /* -1: fetch the blob only, the layer dir exists */
+	uint64_t resumed_from;      /* bytes a partial from an earlier pull held */
+	bool fresh;                 /* drop any partial instead of resuming it */
 	uint64_t piped, skip;
 	struct error producer_err;
 	int producer_rc;
@@ -97,11 +108,39 @@ struct layer_job {
 	bool fetched;
 };
 
+static void report_layer(const struct layer_job *job, enum pull_layer_state state, uint64_t done)
+{
+	if (!job->opts || !job->opts->layer_progress)
+		return;
+	struct pull_layer_progress p = {.index = job->index,
+	                                .n_layers = job->n_layers,
+	                                .digest = job->layer->digest,
+	                                .done = done,
+	                                .total = job->layer->size,
+	                                .state = state};
+	job->opts->layer_progress(job->opts->progress_ctx, &p);
+}
+
+/* Pass bytes on to the unpacker. */
+static int pipe_sink(void *ctx, const void *buf, size_t len)
+{
+	struct layer_job *job = ctx;
+	if (job->pipe_w < 0)
+		return 0;
+	if (fs_write_all(job->pipe_w, buf, len) < 0) {
+		job->pipe_broken = true;
+		return error_errno(&job->producer_err, "layer %s: unpacking stopped", job->layer->digest);
+	}
+	job->piped += len;
+	return 0;
+}
+
 static int layer_sink(void *ctx, const void *buf, size_t len)
 {
 	struct layer_job *job = ctx;
 	if (blob_writer_write(job->writer, buf, len, &job->producer_err) < 0)
 		return -1;
+	report_layer(job, PULL_LAYER_FETCHING, blob_writer_offset(job->writer));
 	/* After a restart the unpacker already has the first bytes: pass on only new ones. */
 	const char *p = buf;
 	if (job->skip > 0) {
@@ -110,12 +149,7 @@ static int layer_sink(void *ctx, const void *buf, size_t len)
 		p += drop;
 		len -= drop;
 	}
-	if (len > 0 && fs_write_all(job->pipe_w, p, len) < 0) {
-		job->pipe_broken = true;
-		return error_errno(&job->producer_err, "layer %s: unpacking stopped", job->layer->digest);
-	}
-	job->piped += len;
-	return 0;
+	return len > 0 ? pipe_sink(job, p, len) : 0;
 }
 
 static int layer_restart(void *ctx)
@@ -152,26 +186,47 @@ static void *producer_main(void *arg)
 	                     &job->producer_err) < 0)
 		goto out;
 	if (exists) {
-		job->producer_rc = pipe_stored_blob(job);
+		job->producer_rc = job->pipe_w >= 0 ? pipe_stored_blob(job) : 0;
 		goto out;
 	}
-	/* A partial blob from an interrupted pull cannot be replayed into the unpacker: start over. */
-	if (blob_writer_offset(job->writer) > 0 &&
-	    blob_writer_truncate(job->writer, &job->producer_err) < 0) {
-		store_blob_abort(job->writer, false);
-		goto out;
+	uint64_t offset = blob_writer_offset(job->writer);
+	if (offset > 0 && job->fresh) {
+		if (blob_writer_truncate(job->writer, &job->producer_err) < 0)
+			goto out;
+		offset = 0;
 	}
-	if (registry_get_blob(job->reg, job->layer->digest, 0, layer_sink, layer_restart, job,
-	                      &job->producer_err) < 0) {
-		store_blob_abort(job->writer, true);
+	/* A partial blob from an interrupted pull: the unpacker needs the whole stream, so it gets
+	 * the bytes on disk first, and the download goes on from where they end. */
+	job->resumed_from = offset;
+	if (offset > 0 && job->pipe_w >= 0 &&
+	    blob_writer_replay(job->writer, pipe_sink, job, &job->producer_err) < 0)
 		goto out;
-	}
+	if ((job->layer->size < 0 || offset < (uint64_t)job->layer->size) &&
+	    registry_get_blob(job->reg, job->layer->digest, offset, layer_sink, layer_restart, job,
+	                      &job->producer_err) < 0)
+		goto out;
 	job->fetched = true;
-	job->producer_rc = store_blob_commit(job->writer, &job->producer_err);
+	struct blob_writer *w = job->writer;
+	job->writer = NULL;
+	job->producer_rc = store_blob_commit(w, &job->producer_err);
 out:
-	close(job->pipe_w);
+	if (job->pipe_w >= 0)
+		close(job->pipe_w);
 	job->pipe_w = -1;
 	return NULL;
+}
+
+/* The layer dir is there but its blob is not (fsck --repair removed a corrupt one, or another
+ * tool wrote the dir): fetch the blob alone, so the image is whole again in the OCI layout. */
+static void fetch_blob_only(struct layer_job *job)
+{
+	job->pipe_w = -1;
+	producer_main(job);
+	job->rc = job->producer_rc;
+	if (job->rc < 0)
+		job->err = job->producer_err;
+	store_blob_abort(job->writer, job->err.code != ENOSPC);
+	job->writer = NULL;
 }
 
 /* The unpacker reads the decompressed stream through this, so the diff_id is hashed on the way. */
@@ -245,21 +300,20 @@ out:
 	return rc;
 }
 
-static void run_layer(struct layer_job *job)
+static void run_layer_once(struct layer_job *job)
 {
 	job->rc = -1;
 	error_clear(&job->err);
-	if (store_has_layer(job->st, job->diff_id)) {
-		job->rc = 0;
-		return;
-	}
 	struct layer_writer *lw = NULL;
 	int dir_fd = -1;
-	bool exists = false;
-	if (store_layer_begin(job->st, job->diff_id, &lw, &dir_fd, &exists, &job->err) < 0)
+	bool exists = store_has_layer(job->st, job->diff_id);
+	if (!exists && store_layer_begin(job->st, job->diff_id, &lw, &dir_fd, &exists, &job->err) < 0)
 		return;
 	if (exists) {
-		job->rc = 0;
+		if (store_has_blob(job->st, job->layer->digest))
+			job->rc = 0;
+		else
+			fetch_blob_only(job);
 		return;
 	}
 	int p[2];
@@ -283,17 +337,37 @@ static void run_layer(struct layer_job *job)
 	close(p[0]); /* a producer still writing gets EPIPE and stops */
 	pthread_join(producer, NULL);
 	close(dir_fd);
-	if (job->producer_rc < 0 && !(consumed < 0 && job->pipe_broken)) {
-		/* The download's failure explains an unpacker that saw a cut stream. */
-		job->err = job->producer_err;
-		store_layer_abort(lw);
-		return;
-	}
-	if (consumed < 0) {
+	if (job->producer_rc < 0 && !(consumed < 0 && job->pipe_broken))
+		job->err = job->producer_err; /* the download's failure explains a cut stream */
+	if (job->producer_rc < 0 || consumed < 0) {
+		/* Keep what was fetched for the next pull to resume, unless the disk is full: a
+		 * failed pull must not leave it so. */
+		store_blob_abort(job->writer, job->err.code != ENOSPC);
+		job->writer = NULL;
 		store_layer_abort(lw);
 		return;
 	}
 	job->rc = store_layer_commit(lw, &job->err);
+}
+
+/* Errors that bytes from an earlier pull's partial blob can explain: not a network failure. */
+static bool partial_suspect(int code)
+{
+	return code == EBADMSG || code == EPROTO || code == EFBIG || code == EINVAL || code == EILSEQ;
+}
+
+static void run_layer(struct layer_job *job)
+{
+	run_layer_once(job);
+	if (job->rc < 0 && job->resumed_from > 0 && partial_suspect(job->err.code)) {
+		/* Those bytes were not a prefix of this blob (another server's, or damaged on disk):
+		 * once more from nothing. */
+		job->fresh = true;
+		job->resumed_from = job->piped = job->skip = 0;
+		job->pipe_broken = job->fetched = false;
+		job->stats = (struct unpack_stats){0};
+		run_layer_once(job);
+	}
 }
 
 struct job_queue {
@@ -313,6 +387,9 @@ static void *worker_main(void *arg)
 		if (i >= q->n)
 			return NULL;
 		run_layer(&q->jobs[i]);
+		if (q->jobs[i].rc == 0)
+			report_layer(&q->jobs[i], q->jobs[i].fetched ? PULL_LAYER_DONE : PULL_LAYER_CACHED,
+			             (uint64_t)q->jobs[i].layer->size);
 		if (q->opts && q->opts->progress && q->jobs[i].rc == 0) {
 			char line[160];
 			snprintf(line, sizeof(line), "layer %.19s %s", q->jobs[i].layer->digest,
@@ -346,6 +423,9 @@ static int pull_layers(struct store *st, struct registry *reg, const struct mani
 	for (size_t i = 0; i < m->n_layers; i++) {
 		jobs[i] = (struct layer_job){.st = st,
 		                             .reg = reg,
+		                             .opts = opts,
+		                             .index = i,
+		                             .n_layers = m->n_layers,
 		                             .layer = &m->layers[i],
 		                             .diff_id = config->diff_ids[i],
 		                             .pipe_w = -1};
@@ -353,6 +433,8 @@ static int pull_layers(struct store *st, struct registry *reg, const struct mani
 	}
 	struct job_queue q = {.jobs = jobs, .n = m->n_layers, .opts = opts};
 	pthread_mutex_init(&q.lock, NULL);
+	for (size_t i = 0; i < m->n_layers; i++)
+		report_layer(&jobs[i], PULL_LAYER_WAITING, 0);
 	int n_threads = max_connections(opts);
 	if ((size_t)n_threads > m->n_layers)
 		n_threads = (int)m->n_layers;
@@ -432,10 +514,15 @@ int pull_image(struct store *st, const struct reference *ref, const struct pull_
 	struct registry *reg = NULL;
 	if (registry_open(ref, &reg, err) < 0)
 		return -1;
+	int store_lock_fd = store_lock(st, false, true, err);
+	if (store_lock_fd < 0) {
+		registry_close(reg);
+		return -1;
+	}
 	struct registry_document doc = {0};
 	struct manifest m = {0};
 	struct image_config config = {0};
-	char *config_json = NULL;
+	char *config_json = NULL, *oci_manifest = NULL;
 	size_t config_len = 0;
 	int rc = -1;
 	if (resolve_manifest(st, reg, ref, opts, &doc, &m, err) < 0)
@@ -451,14 +538,30 @@ int pull_image(struct store *st, const struct reference *ref, const struct pull_
 	}
 	if (pull_layers(st, reg, &m, &config, opts, result, err) < 0)
 		goto out;
-	if (store_put_blob(st, doc.digest, doc.body, doc.len, err) < 0)
-		goto out;
 	result->name = reference_name(ref);
 	struct store_descriptor manifest = {
 	        .media_type = m.media_type ? m.media_type : (char *)MEDIA_OCI_MANIFEST,
 	        .digest = doc.digest,
 	        .size = (int64_t)doc.len,
 	};
+	/* A Docker manifest is stored in its OCI form (same config and layers), so that tools
+	 * reading the layout as OCI (skopeo's and umoci's oci: transports) find the image. */
+	char oci_digest[DIGEST_STRING_LEN + 1];
+	bool docker = m.media_type && strcmp(m.media_type, MEDIA_DOCKER_MANIFEST) == 0;
+	if (!docker && store_put_blob(st, doc.digest, doc.body, doc.len, err) < 0)
+		goto out;
+	if (docker) {
+		size_t oci_len = 0;
+		oci_manifest = manifest_docker_to_oci(doc.body, doc.len, &oci_len, err);
+		if (!oci_manifest)
+			goto out;
+		digest_buffer(oci_manifest, oci_len, oci_digest);
+		if (store_put_blob(st, oci_digest, oci_manifest, oci_len, err) < 0)
+			goto out;
+		manifest = (struct store_descriptor){.media_type = (char *)MEDIA_OCI_MANIFEST,
+		                                     .digest = oci_digest,
+		                                     .size = (int64_t)oci_len};
+	}
 	if (!result->name) {
 		error_set(err, ENOMEM, "out of memory");
 		goto out;
@@ -468,7 +571,17 @@ int pull_image(struct store *st, const struct reference *ref, const struct pull_
 	snprintf(result->digest, sizeof(result->digest), "%s", doc.digest);
 	rc = 0;
 out:
+	store_unlock(store_lock_fd);
+	if (rc < 0 && err->code == ENOSPC) {
+		char reason[ERROR_MSG_MAX];
+		snprintf(reason, sizeof(reason), "%s", err->msg);
+		error_set(err, ENOSPC,
+		          "%s; free space in %s ('burrow gc' removes what no image uses) or set "
+		          "BURROW_CACHE_PATH to a larger disk",
+		          reason, st->path);
+	}
 	free(config_json);
+	free(oci_manifest);
 	image_config_free(&config);
 	manifest_free(&m);
 	registry_document_free(&doc);

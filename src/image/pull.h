@@ -11,12 +11,32 @@
 #include "image/store.h"
 #include "util/error.h"
 
+/* Where one layer stands, for a progress display. */
+enum pull_layer_state {
+	PULL_LAYER_WAITING,  /* reported for every layer before any is fetched */
+	PULL_LAYER_FETCHING, /* bytes arriving */
+	PULL_LAYER_DONE,     /* fetched, verified and unpacked */
+	PULL_LAYER_CACHED    /* already unpacked, or unpacked from a blob already stored */
+};
+
+struct pull_layer_progress {
+	size_t index, n_layers; /* index from 0, bottom layer first, of the manifest's n_layers */
+	const char *digest;     /* the layer blob's */
+	uint64_t done;          /* bytes received so far; meaningless once DONE or CACHED */
+	int64_t total;          /* the blob's size, as the manifest gives it */
+	enum pull_layer_state state;
+};
+
 struct pull_options {
 	const struct platform *platform; /* NULL: this host's */
 	int max_connections;             /* 0: BURROW_MAX_CONNECTIONS, else 8 */
 	/* Called with a short line per event (a layer fetched, found in the cache); may be NULL. */
 	void (*progress)(void *ctx, const char *line);
-	void *progress_ctx;
+	/* Called as a layer's bytes arrive (every chunk) and when it is done, from the download
+	 * threads, several at once: it must be thread-safe and quick, and throttle any drawing
+	 * itself. May be NULL. */
+	void (*layer_progress)(void *ctx, const struct pull_layer_progress *p);
+	void *progress_ctx; /* for both */
 };
 
 struct pull_result {

@@ -442,7 +442,7 @@ int reference_parse(const char *text, struct reference *ref, struct error *err)
 		return fail(err, text, "the name REGISTRY/REPOSITORY is %zu characters, more than %d", total,
 		            NAME_TOTAL_MAX);
 
-	struct reference out = {NULL, NULL, NULL, NULL, NULL};
+	struct reference out = {0};
 	bool oom = false;
 	if (has_user)
 		oom |= !(out.user = slice_dup(user));
@@ -455,6 +455,8 @@ int reference_parse(const char *text, struct reference *ref, struct error *err)
 		oom |= !(out.tag = has_tag ? slice_dup(tag) : strdup("latest"));
 	if (has_digest)
 		oom |= !(out.digest = slice_dup(digest));
+	out.registry_given = has_registry;
+	out.tag_given = has_tag;
 	if (oom) {
 		reference_free(&out);
 		errno = ENOMEM;
@@ -532,4 +534,140 @@ bool reference_host_is_local(const char *host)
 	if (!*rest)
 		return true;
 	return *rest == ':' && valid_port((struct slice){rest + 1, strlen(rest + 1)});
+}
+
+/* ---- names in the store ---- */
+
+static const char LOCAL_REGISTRY[] = "localhost";
+
+/* Whether text is a reference that names no registry: its name is then local, or Docker Hub's
+ * by default. docker:// always means a registry (Enroot's docker://ubuntu is Docker Hub's). */
+static bool names_no_registry(const char *text, const struct reference *ref)
+{
+	return !ref->registry_given && strncmp(text, DOCKER_PREFIX, strlen(DOCKER_PREFIX)) != 0;
+}
+
+/* "localhost/" + text, parsed: the repository as typed, without Docker Hub's "library/". */
+static char *local_form(const char *text, struct error *err)
+{
+	cleanup_free char *prefixed = NULL;
+	if (asprintf(&prefixed, "%s/%s", LOCAL_REGISTRY, text) < 0) {
+		error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	struct reference local;
+	if (reference_parse(prefixed, &local, err) < 0)
+		return NULL;
+	char *name = reference_name(&local);
+	reference_free(&local);
+	if (!name)
+		error_set(err, ENOMEM, "out of memory");
+	return name;
+}
+
+char *reference_local_name(const char *text, struct error *err)
+{
+	struct reference ref;
+	if (reference_parse(text, &ref, err) < 0)
+		return NULL;
+	char *name = NULL;
+	if (ref.user)
+		fail(err, text, "a name in the store has no user: leave out \"%s@\"", ref.user);
+	else if (ref.digest)
+		fail(err, text, "a new name needs a tag, not a digest: write NAME:TAG");
+	else if (names_no_registry(text, &ref))
+		name = local_form(text, err);
+	else if (!(name = reference_name(&ref)))
+		error_set(err, ENOMEM, "out of memory");
+	reference_free(&ref);
+	return name;
+}
+
+int reference_store_names(const char *text, char *names[2], size_t *n, struct error *err)
+{
+	names[0] = names[1] = NULL;
+	*n = 0;
+	struct reference ref;
+	struct error ignored;
+	if (reference_parse(text, &ref, &ignored) < 0)
+		return 0;
+	int rc = 0;
+	/* A name with a digest has no local form: only pulls are named REPO@DIGEST. */
+	if (names_no_registry(text, &ref) && !ref.digest) {
+		names[*n] = local_form(text, &ignored);
+		if (names[*n])
+			(*n)++;
+	}
+	names[*n] = reference_name(&ref);
+	if (names[*n])
+		(*n)++;
+	else
+		rc = error_set(err, ENOMEM, "out of memory");
+	reference_free(&ref);
+	if (rc < 0) {
+		for (size_t i = 0; i < *n; i++)
+			free(names[i]);
+		*n = 0;
+	}
+	return rc;
+}
+
+static bool same_repository(const char *a, const char *b)
+{
+	struct reference x, y;
+	struct error ignored;
+	if (reference_parse(a, &x, &ignored) < 0)
+		return false;
+	bool same = false;
+	if (reference_parse(b, &y, &ignored) == 0) {
+		same = strcmp(x.registry, y.registry) == 0 && strcmp(x.repository, y.repository) == 0;
+		reference_free(&y);
+	}
+	reference_free(&x);
+	return same;
+}
+
+bool reference_name_matches(const char *pattern, const char *name)
+{
+	if (strcmp(pattern, name) == 0)
+		return true;
+	struct reference ref;
+	struct error ignored;
+	if (reference_parse(pattern, &ref, &ignored) < 0)
+		return false;
+	bool whole_repository = !ref.tag_given && !ref.digest;
+	reference_free(&ref);
+	char *names[2];
+	size_t n = 0;
+	if (reference_store_names(pattern, names, &n, &ignored) < 0)
+		return false;
+	bool match = false;
+	for (size_t i = 0; i < n; i++) {
+		match = match || strcmp(names[i], name) == 0 ||
+		        (whole_repository && same_repository(names[i], name));
+		free(names[i]);
+	}
+	return match;
+}
+
+char *reference_registry_host(const char *text, struct error *err)
+{
+	if (!text || !*text) {
+		error_set(err, EINVAL, "registry is empty: give a host such as nvcr.io or localhost:5000");
+		return NULL;
+	}
+	if (check_characters(text, err) < 0)
+		return NULL;
+	const char *host = text;
+	if (strncasecmp(host, "https://", 8) == 0)
+		host += 8;
+	else if (strncasecmp(host, "http://", 7) == 0)
+		host += 7;
+	struct slice s = {host, strcspn(host, "/")};
+	if (check_registry(text, s, err) < 0)
+		return NULL;
+	char *out = is_docker_hub(s) ? strdup(DOCKER_HUB) : slice_dup(s);
+	if (!out)
+		error_set(err, ENOMEM, "out of memory");
+	return out;
 }

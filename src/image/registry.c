@@ -24,6 +24,9 @@
 #define MAX_REDIRECTS 5
 #define MANIFEST_MAX  (4 << 20)
 
+/* A resumed blob download that got this far counts as progress: its failures start over. */
+#define RESUME_PROGRESS (1u << 20)
+
 struct registry {
 	char *host;       /* as the API is reached: "registry-1.docker.io", "127.0.0.1:5000" */
 	char *base;       /* "https://HOST" or "http://HOST" */
@@ -35,6 +38,9 @@ struct registry {
 	size_t ca_len;
 	pthread_mutex_t lock;
 	char *authorization; /* "Bearer ..." or "Basic ...", shared by all requests */
+	long timeout_s;      /* BURROW_HTTP_TIMEOUT: connect, and the longest stall mid-body */
+	/* burrow login's check: these credentials, never the stored ones (borrowed; NULL else) */
+	const struct credentials *login;
 };
 
 static void sleep_ms(long ms)
@@ -59,6 +65,16 @@ static long backoff_ms(int attempt, const char *retry_after)
 			ms = seconds * 1000;
 	}
 	return ms;
+}
+
+/* BURROW_HTTP_TIMEOUT seconds (default 30): how long to wait for a connection, and for any
+ * byte of a body, before the request counts as failed (and is retried or resumed). */
+static long http_timeout_s(void)
+{
+	const char *env = getenv("BURROW_HTTP_TIMEOUT");
+	char *end = NULL;
+	long seconds = env && *env ? strtol(env, &end, 10) : 0;
+	return end && *end == '\0' && seconds > 0 && seconds <= 3600 ? seconds : 30;
 }
 
 static bool retryable_status(long status)
@@ -125,6 +141,7 @@ int registry_open(const struct reference *ref, struct registry **out, struct err
 		return error_set(err, ENOMEM, "out of memory");
 	}
 	load_cas(reg);
+	reg->timeout_s = http_timeout_s();
 	*out = reg;
 	return 0;
 }
@@ -174,13 +191,16 @@ static int fetch_token(struct registry *reg, const struct auth_challenge *ch, co
 	cleanup_free char *scope_text = NULL;
 	if (ch->scope)
 		scope_text = strdup(ch->scope);
+	else if (!*reg->repository)
+		/* A login check at /v2/: a token for no repository, as docker asks for one. */
+		scope_text = strdup("");
 	else if (asprintf(&scope_text, "repository:%s:pull", reg->repository) < 0)
 		scope_text = NULL;
 	cleanup_free char *scope = scope_text ? url_escape(scope_text) : NULL;
 	cleanup_free char *url = NULL;
 	if (!service || !scope ||
-	    asprintf(&url, "%s%sservice=%s&scope=%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?", service,
-	             scope) < 0)
+	    asprintf(&url, "%s%sservice=%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?", service,
+	             *scope ? "&scope=" : "", scope) < 0)
 		return error_set(err, ENOMEM, "out of memory");
 	cleanup_free char *basic = NULL;
 	const char *headers[2] = {NULL, NULL};
@@ -197,14 +217,18 @@ static int fetch_token(struct registry *reg, const struct auth_challenge *ch, co
 	                           .headers = headers,
 	                           .max_body = 1 << 20,
 	                           .ca_blob = reg->ca_blob,
-	                           .ca_blob_len = reg->ca_len};
+	                           .ca_blob_len = reg->ca_len,
+	                           .timeout_s = reg->timeout_s};
 	struct http_response resp;
 	if (http_perform(&req, &resp, err) < 0) {
 		error_prefix(err, "token for %s", reg->host);
 		return -1;
 	}
 	int rc = -1;
-	if (resp.status == 401 || resp.status == 403) {
+	if ((resp.status == 401 || resp.status == 403) && reg->login) {
+		error_set(err, EACCES, "%s refused user %s: wrong user name or password", ch->realm,
+		          cred->user);
+	} else if (resp.status == 401 || resp.status == 403) {
 		error_set(err, EACCES, "%s refused %s: %s", ch->realm,
 		          cred ? "your credentials" : "anonymous access",
 		          cred ? "check them (burrow login)"
@@ -243,7 +267,8 @@ static int authenticate(struct registry *reg, const char *challenge_text, struct
 		return -1;
 	}
 	struct credentials cred = {0};
-	int found = credentials_lookup(reg->host, reg->user, &cred, err);
+	int found = reg->login ? 1 : credentials_lookup(reg->host, reg->user, &cred, err);
+	const struct credentials *use = reg->login ? reg->login : &cred;
 	int rc = -1;
 	char *authorization = NULL;
 	if (found < 0) {
@@ -253,7 +278,7 @@ static int authenticate(struct registry *reg, const char *challenge_text, struct
 		if (!found)
 			error_set(err, EACCES, "%s needs a login: run 'burrow login %s'", reg->host,
 			          reg->host);
-		else if (asprintf(&pair, "%s:%s", cred.user, cred.secret) >= 0) {
+		else if (asprintf(&pair, "%s:%s", use->user, use->secret) >= 0) {
 			cleanup_free char *encoded = base64_encode(pair, strlen(pair));
 			if (encoded && asprintf(&authorization, "Basic %s", encoded) >= 0)
 				rc = 0;
@@ -261,7 +286,7 @@ static int authenticate(struct registry *reg, const char *challenge_text, struct
 				error_set(err, ENOMEM, "out of memory");
 		}
 	} else if (ch.scheme == AUTH_BEARER) {
-		rc = fetch_token(reg, &ch, found ? &cred : NULL, &authorization, err);
+		rc = fetch_token(reg, &ch, found ? use : NULL, &authorization, err);
 	} else {
 		error_set(err, EPROTO, "%s: unsupported authentication", reg->host);
 	}
@@ -321,6 +346,7 @@ static int request(struct registry *reg, const char *path, const char *accept, s
 		req.headers = headers;
 		req.ca_blob = reg->ca_blob;
 		req.ca_blob_len = reg->ca_len;
+		req.timeout_s = reg->timeout_s;
 		uint64_t before = *delivered;
 		if (http_perform(&req, resp, err) < 0) {
 			bool stopped = resp->sink_failed;
@@ -503,7 +529,13 @@ int registry_get_blob(struct registry *reg, const char *digest, uint64_t offset,
 		int rc = request(reg, path, NULL, &tmpl, &resp, &s.delivered, err);
 		offset = s.range_from + s.delivered;
 		if (rc < 0) {
-			if (s.stopped || s.delivered == 0 || ++failures >= MAX_ATTEMPTS)
+			if (s.stopped || s.delivered == 0)
+				return -1;
+			/* A long blob over a flaky link may be cut many times; give up only on cuts
+			 * that come without progress. */
+			if (s.delivered >= RESUME_PROGRESS)
+				failures = 0;
+			if (++failures >= MAX_ATTEMPTS)
 				return -1;
 			/* Cut short after some bytes: resume from there. */
 			sleep_ms(backoff_ms(failures, NULL));
@@ -522,4 +554,30 @@ int registry_get_blob(struct registry *reg, const char *digest, uint64_t offset,
 		http_response_free(&resp);
 		return 0;
 	}
+}
+
+int registry_check_login(const char *host, const char *user, const char *secret, struct error *err)
+{
+	struct reference ref = {.registry = (char *)host, .repository = (char *)""};
+	struct credentials login = {.user = (char *)user, .secret = (char *)secret};
+	struct registry *reg = NULL;
+	if (registry_open(&ref, &reg, err) < 0)
+		return -1;
+	reg->login = &login;
+	struct http_request tmpl = {.max_body = 1 << 16};
+	struct http_response resp;
+	uint64_t delivered = 0;
+	int rc = -1;
+	if (request(reg, "", NULL, &tmpl, &resp, &delivered, err) == 0) {
+		if (resp.status == 200)
+			rc = reg->authorization ? 1 : 0;
+		else if (resp.status == 401 || resp.status == 403)
+			error_set(err, EACCES, "%s refused user %s: wrong user name or password", reg->host,
+			          user);
+		else
+			status_error(reg, "/v2/", &resp, err);
+		http_response_free(&resp);
+	}
+	registry_close(reg);
+	return rc;
 }

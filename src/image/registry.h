@@ -32,8 +32,17 @@ void registry_document_free(struct registry_document *doc);
 
 /* Stream blob digest from offset into sink (0: go on, -1: stop). When the server answers a
  * Range request with the whole blob, restart is called first (the caller rewinds) and the
- * bytes come from 0. A transfer cut short is resumed from where it stopped, with backoff. The
- * caller verifies the digest (store_blob_commit). */
+ * bytes come from 0. A transfer cut short is resumed from where it stopped, with backoff (a
+ * stall of BURROW_HTTP_TIMEOUT seconds, default 30, counts as cut). The caller verifies the
+ * digest (store_blob_commit). When sink stops the transfer, this returns -1 with err as the
+ * sink left it: a sink that fails fills err (or its own error) itself. */
 int registry_get_blob(struct registry *reg, const char *digest, uint64_t offset,
                       int (*sink)(void *ctx, const void *buf, size_t len), int (*restart)(void *ctx),
                       void *ctx, struct error *err);
+
+/* burrow login's check: GET /v2/ on host ("127.0.0.1:5000", "docker.io"), answering its
+ * challenge with user and secret only (Basic, or a Bearer token asked for with them), never
+ * with stored credentials. Returns 1 when the registry accepted them, 0 when it asked for none
+ * (so nothing could be checked), -1 with EACCES when it refused them, or with the failure when
+ * it could not be asked. */
+int registry_check_login(const char *host, const char *user, const char *secret, struct error *err);

@@ -16,15 +16,16 @@
 #include <unistd.h>
 
 #include "image/digest.h"
+#include "image/store_internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
 #define REF_NAME_KEY     "org.opencontainers.image.ref.name"
-#define INDEX_PATH       "oci/index.json"
+#define INDEX_PATH       STORE_INDEX_PATH
 #define LAYOUT_PATH      "oci/oci-layout"
-#define BLOBS_DIR        "oci/blobs/sha256"
-#define LAYERS_DIR       "layers/sha256"
-#define INDEX_LOCK       "locks/index"
+#define BLOBS_DIR        STORE_BLOBS_DIR
+#define LAYERS_DIR       STORE_LAYERS_DIR
+#define INDEX_LOCK       STORE_INDEX_LOCK
 #define INDEX_MAX        (64u << 20)
 #define IMAGE_NAME_MAX   1024
 #define HEX_PREFIX_MIN   12
@@ -77,18 +78,21 @@ static int check_digest(const char *digest, const char *what, struct error *err)
 
 /* --- locks: flock on files under locks/ --- */
 
-/* Take an exclusive lock on name under dirfd. A lock file may be unlinked by its holder on
- * release (lock_drop with remove), so after waiting we check that the file we locked is still
- * the one at name; otherwise two processes could hold "the" lock on different inodes. */
-static int lock_take(int dirfd, const char *name, struct error *err)
+/* Take an exclusive lock on name under dirfd (see store_internal.h). A lock file may be
+ * unlinked by its holder on release (lock_drop with remove), so after waiting we check that the
+ * file we locked is still the one at name; otherwise two processes could hold "the" lock on
+ * different inodes. */
+static int lock_file(int dirfd, const char *name, int operation, struct error *err)
 {
 	for (;;) {
 		cleanup_close int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return error_errno(err, "lock %s", name);
-		while (flock(fd, LOCK_EX) < 0)
+		while (flock(fd, operation) < 0)
 			if (errno != EINTR)
-				return error_errno(err, "lock %s", name);
+				return errno == EWOULDBLOCK
+				               ? error_set(err, EWOULDBLOCK, "%s is locked", name)
+				               : error_errno(err, "lock %s", name);
 		struct stat held, now;
 		if (fstat(fd, &held) < 0)
 			return error_errno(err, "lock %s", name);
@@ -102,13 +106,53 @@ static int lock_take(int dirfd, const char *name, struct error *err)
 	}
 }
 
-static void lock_drop(int dirfd, const char *name, int fd, bool remove)
+int store_lock_take(int dirfd, const char *name, bool wait, struct error *err)
+{
+	return lock_file(dirfd, name, LOCK_EX | (wait ? 0 : LOCK_NB), err);
+}
+
+void store_lock_drop(int dirfd, const char *name, int fd, bool remove)
 {
 	if (fd < 0)
 		return;
 	if (remove)
 		(void)unlinkat(dirfd, name, 0);
 	close(fd);
+}
+
+static int lock_take(int dirfd, const char *name, struct error *err)
+{
+	return store_lock_take(dirfd, name, true, err);
+}
+
+static void lock_drop(int dirfd, const char *name, int fd, bool remove)
+{
+	store_lock_drop(dirfd, name, fd, remove);
+}
+
+/* The store-wide lock is never unlinked, so a plain flock on it is enough. */
+int store_lock(struct store *st, bool exclusive, bool wait, struct error *err)
+{
+	cleanup_close int fd =
+	        openat(st->fd, STORE_WIDE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error_errno(err, "image store %s: lock %s", st->path, STORE_WIDE_LOCK);
+	int operation = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
+	while (flock(fd, operation) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			return error_set(err, EWOULDBLOCK, "image store %s is in use by another burrow",
+			                 st->path);
+		return error_errno(err, "image store %s: lock %s", st->path, STORE_WIDE_LOCK);
+	}
+	return steal_fd(&fd);
+}
+
+void store_unlock(int lock_fd)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
 }
 
 /* --- files relative to the store --- */
@@ -376,6 +420,31 @@ uint64_t blob_writer_offset(const struct blob_writer *w)
 	return w->offset;
 }
 
+int blob_writer_replay(struct blob_writer *w, int (*sink)(void *ctx, const void *buf, size_t len), void *ctx,
+                       struct error *err)
+{
+	cleanup_free char *buf = malloc(COPY_BUFFER_SIZE);
+	if (!buf)
+		return error_set(err, ENOMEM, "out of memory");
+	for (uint64_t done = 0; done < w->offset;) {
+		size_t want =
+		        w->offset - done < COPY_BUFFER_SIZE ? (size_t)(w->offset - done) : COPY_BUFFER_SIZE;
+		ssize_t n = pread(w->fd, buf, want, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_errno(err, "blob %s: read %s/%s", w->digest, w->st->path,
+			                   w->partial_name);
+		if (n == 0)
+			return error_set(err, EIO, "blob %s: %s/%s shrank while in use", w->digest,
+			                 w->st->path, w->partial_name);
+		if (sink(ctx, buf, (size_t)n) < 0)
+			return -1;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct error *err)
 {
 	if (w->size >= 0 && (len > (uint64_t)w->size || w->offset > (uint64_t)w->size - len))
@@ -478,7 +547,7 @@ static int check_image_name(const char *name, struct error *err)
 	return 0;
 }
 
-static json_t *index_load(const struct store *st, struct error *err)
+json_t *store_index_load(const struct store *st, struct error *err)
 {
 	cleanup_free char *text = fs_read_file_at(st->fd, INDEX_PATH, false, INDEX_MAX, NULL, err);
 	if (!text) {
@@ -562,7 +631,7 @@ static int index_update(struct store *st, const char *name, const struct store_d
 	if (lock < 0)
 		return -1;
 	int rc = -1;
-	json_t *root = index_load(st, err);
+	json_t *root = store_index_load(st, err);
 	if (!root)
 		goto out;
 	json_t *list = json_object_get(root, "manifests");
@@ -600,6 +669,14 @@ int store_tag(struct store *st, const char *name, const struct store_descriptor 
 	if (!store_has_blob(st, manifest->digest))
 		return error_set(err, ENOENT, "tag %s: manifest %s is not in the store; store it first", name,
 		                 manifest->digest);
+	/* A re-pull of an unchanged image leaves index.json as it was. */
+	struct store_image current = {0};
+	struct error ignored;
+	bool unchanged = store_lookup(st, name, &current, &ignored) == 0 && strcmp(current.name, name) == 0 &&
+	                 strcmp(current.manifest.digest, manifest->digest) == 0;
+	store_image_free(&current);
+	if (unchanged)
+		return 0;
 	bool removed;
 	if (index_update(st, name, manifest, &removed, err) < 0) {
 		error_prefix(err, "tag %s", name);
@@ -685,7 +762,7 @@ int store_lookup(const struct store *st, const char *name_or_digest, struct stor
 	memset(out, 0, sizeof(*out));
 	if (!name_or_digest || !*name_or_digest)
 		return error_set(err, EINVAL, "image name is empty");
-	json_t *root = index_load(st, err);
+	json_t *root = store_index_load(st, err);
 	if (!root)
 		return -1;
 	char shown[104];
@@ -716,7 +793,7 @@ int store_list(const struct store *st, struct store_image **images, size_t *n, s
 {
 	*images = NULL;
 	*n = 0;
-	json_t *root = index_load(st, err);
+	json_t *root = store_index_load(st, err);
 	if (!root)
 		return -1;
 	size_t count;

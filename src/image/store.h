@@ -7,7 +7,8 @@
  *   CACHE/oci/oci-layout, CACHE/oci/index.json, CACHE/oci/blobs/sha256/HEX
  *   CACHE/layers/sha256/HEX/     one unpacked layer (HEX of its diff_id), complete or absent
  *   CACHE/tmp/                   partial blobs and layers being unpacked
- *   CACHE/locks/                 flock files, one per blob, layer and the index
+ *   CACHE/locks/                 flock files, one per blob, layer and the index, and the
+ *                                store-wide lock (store_lock) that keeps gc from writers
  *
  * Image names: index.json's "org.opencontainers.image.ref.name" holds the full canonical name
  * ("127.0.0.1:5000/library/busybox:latest", "docker.io/library/alpine@sha256:..."), which the
@@ -47,6 +48,13 @@ struct store_descriptor {
 int store_open(const char *path, struct store *st, struct error *err);
 void store_close(struct store *st);
 
+/* The store-wide lock. A writer that stores blobs and layers before a name points at them (pull)
+ * holds it shared from its first write until store_tag, so that gc and fsck --repair, which hold
+ * it exclusive, never remove what is about to be named. Returns the lock's fd, for store_unlock;
+ * without wait, a lock held the other way fails at once with EWOULDBLOCK. */
+int store_lock(struct store *st, bool exclusive, bool wait, struct error *err);
+void store_unlock(int lock_fd);
+
 /* --- blobs (digest must pass digest_valid; every function checks it first) --- */
 
 bool store_has_blob(const struct store *st, const char *digest);
@@ -68,6 +76,11 @@ int store_blob_begin(struct store *st, const char *digest, int64_t size, struct 
 uint64_t blob_writer_offset(const struct blob_writer *w);
 /* Restart from zero (a server that ignored the Range request). */
 int blob_writer_truncate(struct blob_writer *w, struct error *err);
+/* Pass the bytes a resumed partial already holds (0 to blob_writer_offset) to sink, in order, so
+ * a consumer of the whole stream (the unpacker) can catch up before the download continues.
+ * sink returns 0 to go on, -1 to stop (then this returns -1 and err is the sink's to fill). */
+int blob_writer_replay(struct blob_writer *w, int (*sink)(void *ctx, const void *buf, size_t len), void *ctx,
+                       struct error *err);
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct error *err);
 /* Verify and rename into place (read-only, 0444); frees w. A size or digest mismatch removes
  * the partial file and fails (EBADMSG) naming both digests. */

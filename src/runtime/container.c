@@ -150,16 +150,18 @@ static int remove_entry(int dirfd, const char *name, struct error *err)
 	return userns_remove_tree(dirfd, name, err);
 }
 
-int container_create(const char *data_path, const char *name, const char *source, bool force,
-                     struct error *err)
+/* Fills a new container's directory (dir_fd) and its rootfs (root_fd, a real directory fd). */
+typedef int (*container_fill_fn)(int dir_fd, int root_fd, const void *ctx, struct error *err);
+
+/* Everything is written under a temporary name and renamed into place. */
+static int create_with(const char *data_path, const char *name, bool force, container_fill_fn fill,
+                       const void *ctx, struct error *err)
 {
 	if (!container_name_valid(name))
 		return error_set(
 		        err, EINVAL,
 		        "invalid container name '%s': use letters, digits, '_', '.', '-' (at most %d)", name,
 		        CONTAINER_NAME_MAX);
-	if (!fs_is_dir(source) && !fs_is_file(source))
-		return error_errno(err, "source %s", source);
 	cleanup_close int lock_fd = -1;
 	cleanup_close int dirfd = containers_lock(data_path, &lock_fd, err);
 	if (dirfd < 0)
@@ -180,23 +182,17 @@ int container_create(const char *data_path, const char *name, const char *source
 	const char *tmp_name = strrchr(tmp_path, '/') + 1;
 	int rc = -1;
 	cleanup_close int root_fd = -1;
-	if (mkdirat(dirfd, tmp_name, 0700) < 0 && errno != EEXIST) {
-		error_errno(err, "create %s", tmp_path);
+	cleanup_close int tmpfd = openat(dirfd, tmp_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (tmpfd < 0 || mkdirat(tmpfd, "rootfs", 0755) < 0) {
+		error_errno(err, "create %s/rootfs", tmp_path);
 		goto out;
 	}
-	{
-		cleanup_close int tmpfd = openat(dirfd, tmp_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (tmpfd < 0 || mkdirat(tmpfd, "rootfs", 0755) < 0) {
-			error_errno(err, "create %s/rootfs", tmp_path);
-			goto out;
-		}
-		root_fd = openat(tmpfd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (root_fd < 0) {
-			error_errno(err, "open %s/rootfs", tmp_path);
-			goto out;
-		}
+	root_fd = openat(tmpfd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0) {
+		error_errno(err, "open %s/rootfs", tmp_path);
+		goto out;
 	}
-	if (fill_rootfs(source, root_fd, err) < 0) {
+	if (fill(tmpfd, root_fd, ctx, err) < 0) {
 		error_prefix(err, "create %s", name);
 		goto out;
 	}
@@ -229,6 +225,82 @@ out:
 	return rc;
 }
 
+static int fill_from_source(int dir_fd, int root_fd, const void *ctx, struct error *err)
+{
+	(void)dir_fd;
+	return fill_rootfs(ctx, root_fd, err);
+}
+
+int container_create(const char *data_path, const char *name, const char *source, bool force,
+                     struct error *err)
+{
+	if (!fs_is_dir(source) && !fs_is_file(source))
+		return error_errno(err, "source %s", source);
+	return create_with(data_path, name, force, fill_from_source, source, err);
+}
+
+static int write_at(int dir_fd, const char *file, const char *data, size_t len, struct error *err)
+{
+	cleanup_close int fd = openat(dir_fd, file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || fs_write_all(fd, data, len) < 0)
+		return error_errno(err, "write %s", file);
+	return 0;
+}
+
+static int fill_from_image(int dir_fd, int root_fd, const void *ctx, struct error *err)
+{
+	(void)root_fd;
+	const struct container_image *image = ctx;
+	cleanup_free char *layers = NULL, *about = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&layers, &len);
+	if (!f)
+		return error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; image->diff_ids[i]; i++)
+		fprintf(f, "%s\n", image->diff_ids[i]);
+	if (fclose(f) != 0 || asprintf(&about, "%s\n%s\n", image->name, image->digest) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (write_at(dir_fd, "config.json", image->config_json, image->config_len, err) < 0 ||
+	    write_at(dir_fd, "image", about, strlen(about), err) < 0 ||
+	    write_at(dir_fd, "layers", layers, len, err) < 0)
+		return -1;
+	if (mkdirat(dir_fd, "upper", 0755) < 0 || mkdirat(dir_fd, "work", 0700) < 0)
+		return error_errno(err, "create the container's upper dir");
+	return 0;
+}
+
+int container_create_image(const char *data_path, const char *name, const struct container_image *image,
+                           bool force, struct error *err)
+{
+	if (!image->diff_ids || !image->diff_ids[0])
+		return error_set(err, EINVAL, "image %s has no layers", image->name);
+	return create_with(data_path, name, force, fill_from_image, image, err);
+}
+
+/* An image container's records: its layers, its config, its upper and work dirs. */
+static int open_image_parts(struct container *c, struct error *err)
+{
+	cleanup_close int dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return error_errno(err, "open %s", c->dir);
+	struct error local;
+	cleanup_free char *layers = fs_read_file_at(dir_fd, "layers", false, 1 << 20, NULL, &local);
+	if (!layers)
+		return local.code == ENOENT ? 0 : (*err = local, -1);
+	c->config_json = fs_read_file_at(dir_fd, "config.json", false, 8 << 20, &c->config_len, err);
+	if (!c->config_json)
+		return -1;
+	c->diff_ids = calloc(1, sizeof(char *));
+	if (!c->diff_ids || asprintf(&c->upper, "%s/upper", c->dir) < 0 ||
+	    asprintf(&c->work, "%s/work", c->dir) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	char *save = NULL;
+	for (char *line = strtok_r(layers, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strv_push(&c->diff_ids, line) < 0)
+			return error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 int container_open(const char *data_path, const char *name, struct container *c, struct error *err)
 {
 	memset(c, 0, sizeof(*c));
@@ -244,6 +316,11 @@ int container_open(const char *data_path, const char *name, struct container *c,
 		return error_set(err, ENOENT,
 		                 "no container named '%s' (see 'burrow list', or 'burrow create')", name);
 	}
+	if (open_image_parts(c, err) < 0) {
+		error_prefix(err, "container '%s'", name);
+		container_free(c);
+		return -1;
+	}
 	return 0;
 }
 
@@ -252,6 +329,10 @@ void container_free(struct container *c)
 	free(c->name);
 	free(c->dir);
 	free(c->rootfs);
+	strv_free(c->diff_ids);
+	free(c->config_json);
+	free(c->upper);
+	free(c->work);
 	memset(c, 0, sizeof(*c));
 }
 

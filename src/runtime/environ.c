@@ -116,3 +116,41 @@ nomem:
 	error_set(err, ENOMEM, "building the environment: out of memory");
 	return NULL;
 }
+
+char **environ_parse_file(const char *text, struct error *err)
+{
+	cleanup_strv char **out = calloc(1, sizeof(char *));
+	if (!out)
+		goto nomem;
+	size_t line_no = 0;
+	for (const char *p = text; *p;) {
+		const char *end = strchrnul(p, '\n');
+		const char *next = *end ? end + 1 : end;
+		line_no++;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		size_t n = (size_t)(end - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > 0 && p[0] != '#') {
+			const char *eq = memchr(p, '=', n);
+			if (eq == p)
+				return error_set(err, EINVAL, "line %zu: empty variable name", line_no), NULL;
+			char *entry = strndup(p, n);
+			if (!entry)
+				goto nomem;
+			/* A name alone takes the host's value: trailing blanks are no part of it. */
+			if (!eq)
+				for (size_t k = strlen(entry);
+				     k > 0 && (entry[k - 1] == ' ' || entry[k - 1] == '\t'); k--)
+					entry[k - 1] = '\0';
+			if (strv_push_owned(&out, entry) < 0)
+				goto nomem;
+		}
+		p = next;
+	}
+	return steal_pointer(&out);
+nomem:
+	error_set(err, ENOMEM, "out of memory");
+	return NULL;
+}

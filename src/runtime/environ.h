@@ -24,3 +24,9 @@ char **environ_build(char *const *image_env, char *const *host_env, const struct
 
 /* PATH used when the image sets none. */
 #define ENVIRON_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* docker's --env-file text: one "K=V" (taken as is, no quotes removed) or "K" (the host's
+ * value) a line; blank lines and lines starting with '#' are skipped, leading blanks dropped.
+ * Returns the entries in the form environ_build takes as user_env, or NULL with err naming
+ * the line. */
+char **environ_parse_file(const char *text, struct error *err);

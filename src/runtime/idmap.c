@@ -203,3 +203,32 @@ int idmap_apply(pid_t pid, const struct idmap *uids, const struct idmap *gids, s
 		return -1;
 	return run_helper("newgidmap", "/etc/subgid", pid, gids, err);
 }
+
+static bool parse_id(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 10)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	/* (uid_t)-1 means "no change" to the kernel and cannot be mapped. */
+	if (v >= UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+int idmap_parse_user(const char *text, uint32_t *uid, uint32_t *gid, struct error *err)
+{
+	const char *colon = strchr(text, ':');
+	size_t ulen = colon ? (size_t)(colon - text) : strlen(text);
+	*gid = 0;
+	if (!parse_id(text, ulen, uid) || (colon && !parse_id(colon + 1, strlen(colon + 1), gid)))
+		return error_set(err, EINVAL,
+		                 "user '%s': give numeric ids, UID or UID:GID (names are not looked up)",
+		                 text);
+	return 0;
+}

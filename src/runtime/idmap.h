@@ -39,3 +39,7 @@ bool idmap_single(const struct idmap *m);
  * single self-map is written directly (setgroups denied first); anything larger goes through
  * newuidmap/newgidmap. */
 int idmap_apply(pid_t pid, const struct idmap *uids, const struct idmap *gids, struct error *err);
+
+/* -u UID[:GID]: decimal ids below 4294967295; a missing GID is 0, as docker has it for an id
+ * the image does not name. Names are not looked up (the message says to give numbers). */
+int idmap_parse_user(const char *text, uint32_t *uid, uint32_t *gid, struct error *err);

@@ -133,3 +133,84 @@ void mountspec_free(struct mount_spec *m)
 	free(m->target);
 	m->source = m->target = NULL;
 }
+
+static bool key_is(const char *key, size_t n, const char *name)
+{
+	return strlen(name) == n && strncmp(key, name, n) == 0;
+}
+
+int mountspec_parse_docker(const char *text, const char *cwd, struct mount_spec *out, bool *tmpfs,
+                           struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	*tmpfs = false;
+	cleanup_free char *source = NULL, *target = NULL;
+	bool have_type = false, readonly = false;
+	for (const char *p = text; *p;) {
+		const char *end = strchrnul(p, ',');
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		size_t klen = (size_t)((eq ? eq : end) - p);
+		const char *val = eq ? eq + 1 : NULL;
+		size_t vlen = eq ? (size_t)(end - val) : 0;
+		if (key_is(p, klen, "type") && val) {
+			if (vlen == 5 && strncmp(val, "tmpfs", 5) == 0)
+				*tmpfs = true;
+			else if (!(vlen == 4 && strncmp(val, "bind", 4) == 0))
+				return error_set(
+				        err, EINVAL,
+				        "--mount '%s': type '%.*s' is not supported (use type=bind or "
+				        "type=tmpfs)",
+				        text, (int)vlen, val);
+			have_type = true;
+		} else if ((key_is(p, klen, "source") || key_is(p, klen, "src")) && val && vlen > 0) {
+			free(source);
+			if (!(source = strndup(val, vlen)))
+				return error_set(err, ENOMEM, "out of memory");
+		} else if ((key_is(p, klen, "destination") || key_is(p, klen, "dst") ||
+		            key_is(p, klen, "target")) &&
+		           val && vlen > 0) {
+			free(target);
+			if (!(target = strndup(val, vlen)))
+				return error_set(err, ENOMEM, "out of memory");
+		} else if (key_is(p, klen, "readonly") || key_is(p, klen, "ro")) {
+			if (!val || (vlen == 4 && strncmp(val, "true", 4) == 0) ||
+			    (vlen == 1 && val[0] == '1'))
+				readonly = true;
+			else if ((vlen == 5 && strncmp(val, "false", 5) == 0) || (vlen == 1 && val[0] == '0'))
+				readonly = false;
+			else
+				return error_set(err, EINVAL, "--mount '%s': readonly takes true or false",
+				                 text);
+		} else {
+			return error_set(
+			        err, EINVAL,
+			        "--mount '%s': '%.*s' is not supported (use type, source, destination, "
+			        "readonly)",
+			        text, (int)(end - p), p);
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (!have_type)
+		return error_set(err, EINVAL, "--mount '%s': missing type=bind or type=tmpfs", text);
+	if (!target || target[0] != '/')
+		return error_set(err, EINVAL, "--mount '%s': needs an absolute destination=PATH", text);
+	if (*tmpfs && source)
+		return error_set(err, EINVAL, "--mount '%s': a tmpfs takes no source", text);
+	if (!*tmpfs && !source)
+		return error_set(err, EINVAL, "--mount '%s': a bind needs source=PATH", text);
+	if (source && source[0] != '/' && (!cwd || cwd[0] != '/'))
+		return error_set(err, EINVAL, "--mount '%s': source must be an absolute path", text);
+	cleanup_free char *abs_target = absolute_path(target, strlen(target), NULL);
+	cleanup_free char *abs_source = source ? absolute_path(source, strlen(source), cwd) : NULL;
+	if (!abs_target || (source && !abs_source))
+		return error_set(err, ENOMEM, "out of memory");
+	if (strcmp(abs_target, "/") == 0)
+		return error_set(
+		        err, EINVAL,
+		        "--mount '%s': cannot mount over the container's root (choose another destination)",
+		        text);
+	out->source = steal_pointer(&abs_source);
+	out->target = steal_pointer(&abs_target);
+	out->readonly = readonly;
+	return 0;
+}

@@ -18,6 +18,12 @@ struct mount_spec {
 int mountspec_parse(const char *spec, const char *cwd, struct mount_spec *out, struct error *err);
 void mountspec_free(struct mount_spec *m);
 
+/* docker's --mount: a comma list of type=bind|tmpfs, source|src=SRC, destination|dst|target=DST,
+ * readonly|ro[=true|false|1|0]. A bind needs both paths (SRC relative to cwd when not absolute);
+ * a tmpfs only DST (source NULL, *tmpfs set). Any other key or type fails naming it. */
+int mountspec_parse_docker(const char *text, const char *cwd, struct mount_spec *out, bool *tmpfs,
+                           struct error *err);
+
 /* Lexically normalise an absolute path into out (same size as in + 1): collapse "//", "/./",
  * resolve ".." without going above "/", drop a trailing "/". */
 void mountspec_normalize(const char *in, char *out);

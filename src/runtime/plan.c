@@ -86,8 +86,16 @@ static char *read_image_file(int root_fd, const char *path, struct error *err, b
 	return text;
 }
 
-static int add_identity_mounts(struct run_plan *plan, int root_fd, const struct identity *id,
-                               struct error *err)
+static struct plan_mount *find_content_mount(struct run_plan *plan, const char *target)
+{
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->mounts[i].kind == PLAN_MOUNT_CONTENT && strcmp(plan->mounts[i].target, target) == 0)
+			return &plan->mounts[i];
+	return NULL;
+}
+
+/* /etc/passwd and /etc/group: the image's entries merged with the user's. */
+static int fill_identity_mounts(struct run_plan *plan, int root_fd, struct error *err)
 {
 	bool failed;
 	cleanup_free char *image_passwd = read_image_file(root_fd, "/etc/passwd", err, &failed);
@@ -96,14 +104,11 @@ static int add_identity_mounts(struct run_plan *plan, int root_fd, const struct 
 	cleanup_free char *image_group = read_image_file(root_fd, "/etc/group", err, &failed);
 	if (failed)
 		return -1;
-	cleanup_free char *passwd = identity_merge_passwd(image_passwd, id, err);
-	cleanup_free char *group = passwd ? identity_merge_group(image_group, id, err) : NULL;
-	if (!passwd || !group)
-		return -1;
-	if (add_mount(plan, PLAN_MOUNT_CONTENT, NULL, "/etc/passwd", passwd, true, false, err) < 0 ||
-	    add_mount(plan, PLAN_MOUNT_CONTENT, NULL, "/etc/group", group, true, false, err) < 0)
-		return -1;
-	return 0;
+	struct plan_mount *passwd = find_content_mount(plan, "/etc/passwd");
+	struct plan_mount *group = find_content_mount(plan, "/etc/group");
+	passwd->data = identity_merge_passwd(image_passwd, &plan->identity, err);
+	group->data = passwd->data ? identity_merge_group(image_group, &plan->identity, err) : NULL;
+	return passwd->data && group->data ? 0 : -1;
 }
 
 static int add_system_mounts(struct run_plan *plan, bool new_pid, struct error *err)
@@ -179,80 +184,215 @@ static int add_user_mounts(struct run_plan *plan, const struct start_options *op
 	return 0;
 }
 
-static int plan_identity(struct run_plan *plan, int root_fd, const struct start_options *opts,
-                         struct identity *id, const char **home, struct error *err)
+static int plan_identity(struct run_plan *plan, const struct start_source *src,
+                         const struct start_options *opts, struct error *err)
 {
-	if (identity_from_host(id, opts->root, err) < 0)
+	struct identity *id = &plan->identity;
+	if (identity_from_host(id, opts->root && !opts->user_set, err) < 0)
 		return -1;
-	if (choose_shell(root_fd, id, err) < 0 || add_identity_mounts(plan, root_fd, id, err) < 0)
+	if (opts->user_set) {
+		/* The passwd and group lines name the ids the user has inside. */
+		id->uid = opts->user_uid;
+		id->gid = opts->user_gid;
+	}
+	/* Their bytes depend on the root's own files: filled in by plan_resolve_in_root. */
+	if (add_mount(plan, PLAN_MOUNT_CONTENT, NULL, "/etc/passwd", NULL, true, false, err) < 0 ||
+	    add_mount(plan, PLAN_MOUNT_CONTENT, NULL, "/etc/group", NULL, true, false, err) < 0)
 		return -1;
-	*home = opts->root ? "/root" : id->home;
-	const char *user = opts->root ? "root" : id->name;
-	struct environ_identity ident = {.home = *home, .user = user};
-	plan->env = environ_build(NULL, environ, &ident, opts->env, err);
+	const char *home = id->root ? "/root" : id->home;
+	const char *user = id->root ? "root" : id->name;
+	struct environ_identity ident = {.home = home, .user = user};
+	plan->env = environ_build(src->image_env, environ, &ident, opts->env, err);
 	return plan->env ? 0 : -1;
 }
 
-int plan_build(const struct container *c, const struct start_options *opts, struct run_plan *plan,
+/* An overlay of the source's layers: a container's upper dir takes the changes with --rw and is
+ * the top lower layer without it (free of the one-upper-per-mount rule); every other start
+ * writes to a throw-away tmpfs upper (read-only in the end without --rw). */
+static int plan_root(struct run_plan *plan, const struct start_source *src, bool rw, struct error *err)
+{
+	plan->rootfs = strdup(src->rootfs);
+	plan->rootfs_readonly = !rw;
+	if (!plan->rootfs)
+		return error_set(err, ENOMEM, "out of memory");
+	if (!src->layers)
+		return 0;
+	struct plan_overlay *o = &plan->overlay;
+	o->lowers = calloc(1, sizeof(char *));
+	if (!o->lowers)
+		return error_set(err, ENOMEM, "out of memory");
+	if (src->upper && !rw && strv_push(&o->lowers, src->upper) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; src->layers[i]; i++)
+		if (strv_push(&o->lowers, src->layers[i]) < 0)
+			return error_set(err, ENOMEM, "out of memory");
+	if (strv_len(o->lowers) == 0)
+		return error_set(err, EINVAL, "%s has no layers", src->label);
+	if (rw && src->upper) {
+		o->upper = strdup(src->upper);
+		o->work = strdup(src->work);
+		if (!o->upper || !o->work)
+			return error_set(err, ENOMEM, "out of memory");
+	}
+	/* Mount points for /etc/hosts, the home and the cwd may be missing from the image: even a
+	 * read-only root needs a writable layer to make them in, before it turns read-only. */
+	o->tmpfs_upper = !o->upper;
+	return 0;
+}
+
+static int add_tmpfs_mounts(struct run_plan *plan, const struct start_options *opts, struct error *err)
+{
+	for (size_t i = 0; opts->tmpfs && opts->tmpfs[i]; i++) {
+		const char *t = opts->tmpfs[i];
+		if (t[0] != '/')
+			return error_set(err, EINVAL, "--tmpfs '%s': the path inside must be absolute", t);
+		cleanup_free char *target = malloc(strlen(t) + 1);
+		if (!target)
+			return error_set(err, ENOMEM, "out of memory");
+		mountspec_normalize(t, target);
+		if (strcmp(target, "/") == 0)
+			return error_set(
+			        err, EINVAL,
+			        "--tmpfs '%s': cannot mount over the container's root (use --read-only "
+			        "or choose a directory)",
+			        t);
+		if (add_mount(plan, PLAN_MOUNT_TMPFS, NULL, target, "mode=1777", false, false, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int append(char ***v, char *const *items)
+{
+	for (size_t i = 0; items && items[i]; i++)
+		if (strv_push(v, items[i]) < 0)
+			return -1;
+	return 0;
+}
+
+char **plan_command(const struct start_source *src, const struct start_options *opts)
+{
+	bool given = opts->argv && opts->argv[0];
+	char **argv = calloc(1, sizeof(char *));
+	if (!argv)
+		return NULL;
+	int rc = 0;
+	if (!opts->docker) {
+		rc = append(&argv, given ? opts->argv : src->image_cmd);
+	} else if (opts->entrypoint) {
+		/* As docker: --entrypoint resets the image's Cmd too; "" clears the entrypoint. */
+		if (opts->entrypoint[0])
+			rc = strv_push(&argv, opts->entrypoint);
+		rc = rc < 0 ? rc : append(&argv, given ? opts->argv : NULL);
+	} else {
+		rc = append(&argv, src->image_entrypoint);
+		rc = rc < 0 ? rc : append(&argv, given ? opts->argv : src->image_cmd_args);
+	}
+	if (rc < 0) {
+		strv_free(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+/* -w, else (run) WorkingDir or "/", made when missing; start decides in the root. */
+static int plan_workdir(struct run_plan *plan, const struct start_source *src,
+                        const struct start_options *opts)
+{
+	const char *dir = opts->workdir;
+	if (!dir && opts->docker)
+		dir = src->image_workdir ? src->image_workdir : "/";
+	plan->create_workdir = opts->docker;
+	if (dir && !(plan->workdir = strdup(dir)))
+		return -1;
+	if (!dir && src->image_workdir && !(plan->image_workdir = strdup(src->image_workdir)))
+		return -1;
+	return 0;
+}
+
+int plan_build(const struct start_source *src, const struct start_options *opts, struct run_plan *plan,
                struct error *err)
 {
 	memset(plan, 0, sizeof(*plan));
-	struct identity id = {0};
-	int rc = -1;
-	cleanup_close int root_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char cwd[4096];
-	if (root_fd < 0) {
-		error_errno(err, "open container '%s'", c->name);
-		goto out;
-	}
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "/");
-	plan->rootfs = strdup(c->rootfs);
-	plan->rootfs_readonly = !opts->rw;
 	plan->new_pid = opts->new_pid;
-	userns_host_maps(opts->root, &plan->uids, &plan->gids);
-	if (!plan->rootfs || add_system_mounts(plan, opts->new_pid, err) < 0)
-		goto out;
-	const char *home;
-	if (plan_identity(plan, root_fd, opts, &id, &home, err) < 0)
-		goto out;
-	if (mount_home_enabled() && id.home && strcmp(id.home, "/") != 0 && fs_is_dir(id.home) &&
-	    add_mount(plan, PLAN_MOUNT_BIND, id.home, id.home, NULL, false, false, err) < 0)
-		goto out;
+	plan->no_cwd = opts->no_cwd;
+	if (opts->user_set) {
+		/* A single-id map of the user's own ids needs no helper and no subordinate range. */
+		plan->uids = (struct idmap){.ranges = {{opts->user_uid, (uint32_t)getuid(), 1}}, .n = 1};
+		plan->gids = (struct idmap){.ranges = {{opts->user_gid, (uint32_t)getgid(), 1}}, .n = 1};
+	} else {
+		userns_host_maps(opts->root, &plan->uids, &plan->gids);
+	}
+	if (plan_root(plan, src, opts->rw, err) < 0 || add_system_mounts(plan, opts->new_pid, err) < 0 ||
+	    plan_identity(plan, src, opts, err) < 0)
+		goto fail;
+	const char *home = plan->identity.home;
+	if (mount_home_enabled() && home && strcmp(home, "/") != 0 && fs_is_dir(home) &&
+	    add_mount(plan, PLAN_MOUNT_BIND, home, home, NULL, false, false, err) < 0)
+		goto fail;
 	if (add_user_mounts(plan, opts, cwd, err) < 0)
-		goto out;
-	bool cwd_visible = !opts->no_cwd && strcmp(cwd, "/") != 0 && visible_through_bind(plan, cwd);
+		goto fail;
+	if (add_tmpfs_mounts(plan, opts, err) < 0)
+		goto fail;
+	plan->cwd = strdup(cwd);
+	if (!plan->cwd)
+		goto nomem;
+	if (plan_workdir(plan, src, opts) < 0)
+		goto nomem;
+	plan->argv = plan_command(src, opts);
+	if (!plan->argv)
+		goto nomem;
+	if (!plan->argv[0]) {
+		strv_free(plan->argv);
+		plan->argv = NULL;
+		plan->default_argv = true;
+	}
+	if ((opts->hostname && !(plan->hostname = strdup(opts->hostname))))
+		goto nomem;
+	plan->network_none = opts->network_none;
+	return 0;
+nomem:
+	error_set(err, ENOMEM, "out of memory");
+fail:
+	plan_free(plan);
+	return -1;
+}
+
+int plan_resolve_in_root(struct run_plan *plan, int root_fd, struct error *err)
+{
+	struct identity *id = &plan->identity;
+	if (choose_shell(root_fd, id, err) < 0 || fill_identity_mounts(plan, root_fd, err) < 0)
+		return -1;
+	const char *cwd = plan->cwd;
+	bool cwd_visible = !plan->no_cwd && strcmp(cwd, "/") != 0 && visible_through_bind(plan, cwd);
 	/* The cwd is bound where it is missing in the image, never over the image's own directories. */
-	if (!opts->no_cwd && !cwd_visible && strcmp(cwd, "/") != 0 && !exists_in_root(root_fd, cwd)) {
+	if (!plan->no_cwd && !cwd_visible && strcmp(cwd, "/") != 0 && !exists_in_root(root_fd, cwd)) {
 		if (add_mount(plan, PLAN_MOUNT_BIND, cwd, cwd, NULL, false, false, err) < 0)
-			goto out;
+			return -1;
 		cwd_visible = true;
 	}
-	if (opts->workdir)
-		plan->workdir = strdup(opts->workdir);
-	else if (cwd_visible)
-		plan->workdir = strdup(cwd);
-	else
-		plan->workdir = strdup(
-		        home && (exists_in_root(root_fd, home) || visible_through_bind(plan, home)) ? home
-		                                                                                    : "/");
-	if (opts->argv && opts->argv[0]) {
-		plan->argv = strv_copy(opts->argv);
-	} else {
-		plan->argv = NULL;
-		if (strv_push(&plan->argv, id.shell ? id.shell : "/bin/sh") == 0)
-			strv_push(&plan->argv, "-l");
+	const char *home = id->root ? "/root" : id->home;
+	if (!plan->workdir) {
+		if (cwd_visible)
+			plan->workdir = strdup(cwd);
+		else if (plan->image_workdir && exists_in_root(root_fd, plan->image_workdir))
+			plan->workdir = strdup(plan->image_workdir);
+		else
+			plan->workdir = strdup(
+			        home && (exists_in_root(root_fd, home) || visible_through_bind(plan, home))
+			                ? home
+			                : "/");
 	}
-	if (!plan->workdir || !plan->argv || strv_len(plan->argv) == 0) {
-		error_set(err, ENOMEM, "out of memory");
-		goto out;
+	if (plan->default_argv) {
+		if (strv_push(&plan->argv, id->shell ? id->shell : "/bin/sh") < 0 ||
+		    strv_push(&plan->argv, "-l") < 0)
+			return error_set(err, ENOMEM, "out of memory");
+		plan->default_argv = false;
 	}
-	rc = 0;
-out:
-	identity_free(&id);
-	if (rc < 0)
-		plan_free(plan);
-	return rc;
+	return plan->workdir ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
 void plan_free(struct run_plan *plan)
@@ -264,8 +404,15 @@ void plan_free(struct run_plan *plan)
 	}
 	free(plan->mounts);
 	free(plan->rootfs);
+	strv_free(plan->overlay.lowers);
+	free(plan->overlay.upper);
+	free(plan->overlay.work);
+	identity_free(&plan->identity);
+	free(plan->cwd);
 	strv_free(plan->argv);
 	strv_free(plan->env);
 	free(plan->workdir);
+	free(plan->image_workdir);
+	free(plan->hostname);
 	memset(plan, 0, sizeof(*plan));
 }

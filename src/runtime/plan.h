@@ -1,11 +1,14 @@
-/* The run plan: everything a start will do, decided before any namespace exists.
- * Built from a container and the start options; performed by rootfs.c and spawn.c. */
+/* The run plan: everything a start will do, decided before any namespace exists, except what
+ * depends on the root's contents (an overlay's merged view exists only inside the namespace):
+ * those few choices are completed by plan_resolve_in_root once the root is mounted.
+ * Built from a start source and the start options; performed by rootfs.c and spawn.c. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "runtime/container.h"
+#include "runtime/identity.h"
 #include "runtime/idmap.h"
 #include "util/error.h"
 
@@ -13,7 +16,8 @@ enum plan_mount_kind {
 	PLAN_MOUNT_BIND,    /* host source, recursive bind */
 	PLAN_MOUNT_TMPFS,   /* fresh tmpfs; options in data */
 	PLAN_MOUNT_PROC,    /* fresh procfs of the new PID namespace */
-	PLAN_MOUNT_CONTENT, /* a read-only file whose bytes are data (passwd, group) */
+	PLAN_MOUNT_CONTENT, /* a read-only file whose bytes are data (passwd, group); data NULL
+	                     * until plan_resolve_in_root fills it */
 	PLAN_MOUNT_SYMLINK, /* a symlink at target pointing to data (made in a tmpfs such as /dev) */
 };
 
@@ -26,8 +30,31 @@ struct plan_mount {
 	bool optional; /* skip when the source is missing on the host */
 };
 
+/* A root made of image layers: an overlay mounted inside the namespace (userxattr). */
+struct plan_overlay {
+	char **lowers; /* host paths, top layer first; NULL: the root is the plain directory rootfs */
+	char *upper;   /* a container's upper dir (--rw); NULL: a throw-away one (tmpfs_upper) */
+	char *work;
+	bool tmpfs_upper; /* changes go to a tmpfs of the namespace and vanish with it */
+};
+
+/* What a start runs: a container's plain tree, or image layers (with a container's upper dir,
+ * or none for an image started directly). */
+struct start_source {
+	const char *label;             /* for messages: the container or image name */
+	const char *rootfs;            /* the plain tree, or an empty directory to mount on */
+	char *const *layers;           /* NULL for a plain tree; else layer dirs, top first */
+	const char *upper, *work;      /* a container's own; NULL for an image */
+	char *const *image_env;        /* the image config's Env, may be NULL */
+	char *const *image_cmd;        /* the image's Entrypoint + Cmd, may be NULL or empty */
+	char *const *image_entrypoint; /* its Entrypoint alone, may be NULL */
+	char *const *image_cmd_args;   /* its Cmd alone, may be NULL */
+	const char *image_workdir;     /* its WorkingDir, may be NULL */
+};
+
 struct run_plan {
-	char *rootfs; /* host path of the root filesystem */
+	char *rootfs; /* host path of the root filesystem, or of the directory the overlay goes on */
+	struct plan_overlay overlay;
 	bool rootfs_readonly;
 	bool new_pid;
 	struct idmap uids, gids;
@@ -35,7 +62,16 @@ struct run_plan {
 	size_t n_mounts;
 	char **argv;
 	char **env;
-	char *workdir; /* inside the container */
+	char *workdir;       /* inside the container; NULL until resolved in the root */
+	bool create_workdir; /* make workdir in the root when missing (run, as docker does) */
+	char *hostname;      /* new UTS namespace with this name; NULL: the host's */
+	bool network_none;   /* new network namespace with only lo, up */
+	/* Inputs of plan_resolve_in_root. */
+	struct identity identity;
+	char *cwd;           /* the caller's working directory on the host */
+	bool no_cwd;         /* --no-cwd */
+	bool default_argv;   /* no command given and none in the image: the login shell */
+	char *image_workdir; /* start: the image's WorkingDir, used when the cwd is not visible */
 };
 
 struct start_options {
@@ -44,8 +80,26 @@ struct start_options {
 	char **env;    /* -e arguments as given */
 	const char *workdir;
 	char **argv; /* command, or NULL for the default */
+	/* run (docker's semantics): a command replaces Cmd only, --entrypoint replaces Entrypoint
+	 * ("" clears it) and Cmd; the working directory is -w, else WorkingDir, else "/", made
+	 * when missing. Without it (start, Enroot's): a command replaces both, and the working
+	 * directory is -w, else the cwd when visible, else WorkingDir when it exists, else home. */
+	bool docker;
+	const char *entrypoint; /* docker: --entrypoint; NULL: the image's */
+	const char *hostname;   /* new UTS namespace */
+	bool network_none;      /* new network namespace, only lo */
+	char **tmpfs;           /* targets of fresh tmpfs mounts (--tmpfs) */
+	bool user_set;          /* -u: the user is user_uid:user_gid inside (single-id maps) */
+	uint32_t user_uid, user_gid;
 };
 
-int plan_build(const struct container *c, const struct start_options *opts, struct run_plan *plan,
+/* The command a plan runs by the rules above: NULL-terminated, empty when neither the options
+ * nor the image give one (then the login shell); NULL only when out of memory. */
+char **plan_command(const struct start_source *src, const struct start_options *opts);
+
+int plan_build(const struct start_source *src, const struct start_options *opts, struct run_plan *plan,
                struct error *err);
+/* The choices that read the assembled root (root_fd): the shell, /etc/passwd and /etc/group,
+ * whether the working directory needs a bind, the working directory itself. */
+int plan_resolve_in_root(struct run_plan *plan, int root_fd, struct error *err);
 void plan_free(struct run_plan *plan);

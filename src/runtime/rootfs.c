@@ -15,6 +15,7 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/strv.h"
 
 static int set_readonly(int mnt_fd, bool recursive)
 {
@@ -176,23 +177,127 @@ static int pivot_into(int root_fd, struct error *err)
 	return 0;
 }
 
-int rootfs_enter(const struct run_plan *plan, struct error *err)
+/* Escape a path for overlayfs's "lowerdir" list, where ':', ',' and '\\' are special. */
+static char *overlay_escape(const char *path)
+{
+	char *out = malloc(2 * strlen(path) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *p = path; *p; p++) {
+		if (*p == ':' || *p == ',' || *p == '\\')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The lower layers, top first: one "lowerdir+" each where the kernel has it (6.8+, no length
+ * limit), else one ':'-joined "lowerdir" (limited to a page by the kernel). */
+static int overlay_set_lowers(int fs_fd, char *const *lowers, struct error *err)
+{
+	bool appended = fsconfig(fs_fd, FSCONFIG_SET_STRING, "lowerdir+", lowers[0], 0) == 0;
+	if (appended) {
+		for (size_t i = 1; lowers[i]; i++)
+			if (fsconfig(fs_fd, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) < 0)
+				return error_errno(err, "layer %s", lowers[i]);
+		return 0;
+	}
+	size_t len = 1;
+	for (size_t i = 0; lowers[i]; i++)
+		len += 2 * strlen(lowers[i]) + 1;
+	cleanup_free char *joined = calloc(1, len);
+	if (!joined)
+		return error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; lowers[i]; i++) {
+		cleanup_free char *escaped = overlay_escape(lowers[i]);
+		if (!escaped)
+			return error_set(err, ENOMEM, "out of memory");
+		if (i > 0)
+			strcat(joined, ":");
+		strcat(joined, escaped);
+	}
+	if (fsconfig(fs_fd, FSCONFIG_SET_STRING, "lowerdir", joined, 0) < 0)
+		return error_errno(err, "overlay of %zu layers (too many for this kernel's mount options?)",
+		                   strv_len((char **)lowers));
+	return 0;
+}
+
+/* The image's layers as one overlay mount (detached). userxattr: whiteouts and opaque marks are
+ * the user.overlay.* xattrs the layer writer made, which an unprivileged mount may read. */
+static int overlay_mount(char *const *lowers, const char *upper, const char *work, struct error *err)
+{
+	cleanup_close int fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs_fd < 0)
+		return error_errno(err, "overlayfs (see 'burrow check')");
+	if (fsconfig(fs_fd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		return error_errno(err, "overlayfs option userxattr (kernel 5.11 or later is needed)");
+	if (overlay_set_lowers(fs_fd, lowers, err) < 0)
+		return -1;
+	if (upper && (fsconfig(fs_fd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	              fsconfig(fs_fd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
+		return error_errno(err, "overlay upper dir %s", upper);
+	if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return error_errno(err, "mount the image's layers as an overlay");
+	int mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, 0);
+	return mnt_fd >= 0 ? mnt_fd : error_errno(err, "mount the overlay");
+}
+
+/* The root as a detached mount: a bind of the plain tree, or an overlay. A throw-away upper dir
+ * lives in a tmpfs attached on the mount point first; the root then goes on its "root"
+ * directory, returned in *root_path. */
+static int root_mount(const struct run_plan *plan, char **root_path, struct error *err)
+{
+	const struct plan_overlay *o = &plan->overlay;
+	if (!o->lowers) {
+		int fd = open_tree(AT_FDCWD, plan->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		return fd >= 0 ? fd : error_errno(err, "bind root %s", plan->rootfs);
+	}
+	if (!o->tmpfs_upper)
+		return overlay_mount(o->lowers, o->upper, o->work, err);
+	cleanup_close int tmp_fd = new_fs("tmpfs", "mode=700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+	if (tmp_fd < 0)
+		return -1;
+	if (move_mount(tmp_fd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return error_errno(err, "mount a tmpfs on %s", plan->rootfs);
+	cleanup_free char *upper = NULL, *work = NULL;
+	if (asprintf(&upper, "%s/upper", plan->rootfs) < 0 || asprintf(&work, "%s/work", plan->rootfs) < 0 ||
+	    asprintf(root_path, "%s/root", plan->rootfs) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(*root_path, 0755) < 0)
+		return error_errno(err, "prepare the writable layer in %s", plan->rootfs);
+	return overlay_mount(o->lowers, upper, work, err);
+}
+
+int rootfs_enter(struct run_plan *plan, struct error *err)
 {
 	/* Host mount events still reach us; ours never reach the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return error_errno(err, "make mounts private");
-	cleanup_close int tree_fd = open_tree(AT_FDCWD, plan->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	cleanup_free char *root_path = NULL;
+	cleanup_close int tree_fd = root_mount(plan, &root_path, err);
 	if (tree_fd < 0)
-		return error_errno(err, "bind root %s", plan->rootfs);
-	if (move_mount(tree_fd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return error_errno(err, "mount root %s", plan->rootfs);
-	cleanup_close int root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return -1;
+	const char *root = root_path ? root_path : plan->rootfs;
+	if (move_mount(tree_fd, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return error_errno(err, "mount root %s", root);
+	cleanup_close int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
-		return error_errno(err, "open root %s", plan->rootfs);
+		return error_errno(err, "open root %s", root);
+	if (plan_resolve_in_root(plan, root_fd, err) < 0)
+		return -1;
 	cleanup_close int scratch_fd = -1;
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		if (do_mount(&plan->mounts[i], root_fd, &scratch_fd, err) < 0)
 			return -1;
+	}
+	if (plan->create_workdir) {
+		/* As docker makes WORKDIR: before the root turns read-only, never through a symlink out. */
+		cleanup_close int dir_fd = fs_mkdir_p_in_root(root_fd, plan->workdir, 0755, err);
+		if (dir_fd < 0) {
+			error_prefix(err, "working directory %s", plan->workdir);
+			return -1;
+		}
 	}
 	if (plan->rootfs_readonly && set_readonly(root_fd, false) < 0)
 		return error_errno(err, "make the root read-only");

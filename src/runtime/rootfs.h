@@ -5,6 +5,7 @@
 #include "runtime/plan.h"
 #include "util/error.h"
 
-/* Mount everything the plan lists, make the root read-only when asked, pivot into it and
+/* Mount the root, complete the plan's root-dependent choices (plan_resolve_in_root), mount
+ * everything the plan lists, make the root read-only when asked, pivot into it and
  * change to the plan's working directory. */
-int rootfs_enter(const struct run_plan *plan, struct error *err);
+int rootfs_enter(struct run_plan *plan, struct error *err);

@@ -5,13 +5,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,8 +130,27 @@ static int supervise(pid_t pid, bool reap_all)
 	}
 }
 
-static _Noreturn void child_main(const struct run_plan *plan, int sync_fd, int report_fd,
-                                 const sigset_t *old_mask, pid_t parent)
+/* A new network namespace has lo, down: programs expect 127.0.0.1 to answer, as in docker. */
+static int loopback_up(struct error *err)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return error_errno(err, "network namespace: socket");
+	struct ifreq ifr = {0};
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (rc == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (rc < 0)
+		error_errno(err, "network namespace: bring up lo");
+	close(fd);
+	return rc < 0 ? -1 : 0;
+}
+
+static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_fd, const sigset_t *old_mask,
+                                 pid_t parent)
 {
 	struct error err;
 	error_clear(&err);
@@ -146,6 +168,12 @@ static _Noreturn void child_main(const struct run_plan *plan, int sync_fd, int r
 			_exit(SPAWN_EXIT_SETUP);
 		close(sync_fd);
 	}
+	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
+		error_errno(&err, "hostname %s", plan->hostname);
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	if (plan->network_none && loopback_up(&err) < 0)
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (rootfs_enter(plan, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (!plan->new_pid)
@@ -161,7 +189,7 @@ static _Noreturn void child_main(const struct run_plan *plan, int sync_fd, int r
 	_exit(supervise(pid, true));
 }
 
-int spawn_run(const struct run_plan *plan, struct error *err)
+int spawn_run(struct run_plan *plan, struct error *err)
 {
 	sigset_t set, old_mask;
 	signal_set(&set);
@@ -175,7 +203,8 @@ int spawn_run(const struct run_plan *plan, struct error *err)
 		goto out;
 	}
 	struct clone3_args args = {
-	        .flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0),
+	        .flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0) |
+	                 (plan->hostname ? CLONE_NEWUTS : 0) | (plan->network_none ? CLONE_NEWNET : 0),
 	        .exit_signal = SIGCHLD,
 	};
 	pid_t parent = getpid();

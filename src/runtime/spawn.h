@@ -12,4 +12,4 @@
 
 /* Run the plan. Returns the program's exit status (128+N when it died of signal N), or a
  * SPAWN_EXIT_* status with err filled when the start itself failed. */
-int spawn_run(const struct run_plan *plan, struct error *err);
+int spawn_run(struct run_plan *plan, struct error *err);

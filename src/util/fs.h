@@ -28,10 +28,10 @@ int fs_remove_tree_at(int dirfd, const char *name, struct error *err);
  * err->code == ENOENT when the file does not exist. */
 char *fs_read_file_at(int dirfd, const char *path, bool in_root, size_t max, size_t *len, struct error *err);
 
-/* Write data to path through a temporary file in the same directory, then rename. */
 /* write(2) until all of buf is written (EINTR retried); -1 with errno set otherwise. */
 int fs_write_all(int fd, const void *buf, size_t len);
 
+/* Write data to path through a temporary file in the same directory, then rename. */
 int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *err);
 
 /* True when path is an existing directory / regular file (follows symlinks; host paths). */

@@ -7,9 +7,9 @@
 
 load helpers
 load fixtures/expect
+load fixtures/lab
 bats_require_minimum_version 1.5.0
 
-lab=$BATS_TEST_DIRNAME/../lab
 
 setup_file() {
 	export LAB_DIR=$BATS_FILE_TMPDIR/lab
@@ -46,10 +46,6 @@ setup() {
 }
 teardown() { burrow_teardown; }
 
-# Prints the Python expression EXPR over d, the JSON document on stdin.
-json() {
-	/usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
-}
 
 # Sets the fault proxy's rules.
 fault() {

@@ -62,10 +62,13 @@ teardown() { burrow_teardown; }
 	same "$(stat -c %u "$(rootfs_of c)/state")" "$(user_uid)"
 }
 
-@test "start of an unknown container fails naming it" {
-	run --separate-stderr as_user burrow start no-such-container true
-	[ "$status" -ne 0 ]
-	one_error_line no-such-container
+@test "start of an unknown container tries it as an image and fails naming it" {
+	# Docker Hub is unreachable from the test machine, or refuses the name: either way no image.
+	run --separate-stderr as_user env BURROW_RETRY_MS=1 burrow start no-such-container true
+	[ "$status" -eq 125 ]
+	same "${stderr_lines[0]}" "burrow: pulling no-such-container"
+	[[ "${stderr_lines[1]}" == "burrow: 'no-such-container' is no container (see 'burrow list'): "* ]]
+	same "${#stderr_lines[@]}" 2
 	same "$output" ""
 }
 

@@ -145,7 +145,8 @@ static void test_netrc_enroot_line(void **state)
 	/* As Enroot's documentation has users write it for NGC: "$oauthtoken" is a literal login. */
 	expect_netrc("machine nvcr.io login $oauthtoken password KEY\n", "nvcr.io", "$oauthtoken", "KEY");
 	expect_netrc("machine nvcr.io login $oauthtoken password KEY", "nvcr.io", "$oauthtoken", "KEY");
-	expect_netrc("machine nvcr.io login $oauthtoken password KEY\n", "nvcr.io:443", NULL, NULL);
+	/* curl's netrc, which Enroot uses, matches the host name whatever the port. */
+	expect_netrc("machine nvcr.io login $oauthtoken password KEY\n", "nvcr.io:443", "$oauthtoken", "KEY");
 	expect_netrc("machine nvcr.io login $oauthtoken password KEY\n", "NVCR.IO", NULL, NULL);
 }
 
@@ -164,7 +165,10 @@ static void test_netrc_host_with_port(void **state)
 	        "machine localhost login a password 1\nmachine localhost:5000 login b password 2\n";
 	expect_netrc(text, "localhost:5000", "b", "2");
 	expect_netrc(text, "localhost", "a", "1");
-	expect_netrc(text, "localhost:5001", NULL, NULL);
+	/* No entry for the port: the host name's, as curl's netrc has it. */
+	expect_netrc(text, "localhost:5001", "a", "1");
+	expect_netrc("machine [::1] login v6 password 6\n", "[::1]:5000", "v6", "6");
+	expect_netrc("machine localhost:5000 login b password 2\n", "localhost", NULL, NULL);
 }
 
 static void test_netrc_first_match_and_default(void **state)

@@ -97,6 +97,23 @@ static void test_allow_lists_have_no_private_names(void **state)
 		assert_int_not_equal(strncmp(environ_host_prefixes[i], "BURROW_", 7), 0);
 }
 
+static void test_env_file(void **state)
+{
+	struct error err;
+	char **got =
+	        environ_parse_file("# comment\n\nA=1\n  B=two words \r\nHOSTVAR  \n#X=no\nC=\nD=x=y", &err);
+	assert_non_null(got);
+	assert_env(got, (const char *const[]){"A=1", "B=two words ", "HOSTVAR", "C=", "D=x=y", NULL});
+	strv_free(got);
+	got = environ_parse_file("", &err);
+	assert_non_null(got);
+	assert_null(got[0]);
+	strv_free(got);
+	assert_null(environ_parse_file("A=1\n=oops\n", &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_string_equal(err.msg, "line 2: empty variable name");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +123,7 @@ int main(void)
 	        cmocka_unit_test(test_empty_values_kept),
 	        cmocka_unit_test(test_invalid_user_entries),
 	        cmocka_unit_test(test_allow_lists_have_no_private_names),
+	        cmocka_unit_test(test_env_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

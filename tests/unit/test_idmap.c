@@ -1,5 +1,6 @@
 /* Unit tests for /etc/subuid lookup and id map planning and formatting (src/runtime/idmap.c).
  * Not for idmap_apply, which needs a child in a new user namespace (CLI tests). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,28 @@ static void test_format(void **state)
 	assert_string_equal(buf, "");
 }
 
+static void test_parse_user(void **state)
+{
+	struct error err;
+	uint32_t uid = 1, gid = 1;
+	assert_int_equal(idmap_parse_user("1234", &uid, &gid, &err), 0);
+	assert_int_equal(uid, 1234);
+	assert_int_equal(gid, 0);
+	assert_int_equal(idmap_parse_user("0:5", &uid, &gid, &err), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(gid, 5);
+	assert_int_equal(idmap_parse_user("4294967294:4294967294", &uid, &gid, &err), 0);
+	assert_int_equal(uid, 4294967294u);
+	const char *bad[] = {"",           "nobody", "12:", ":12",         "1:2:3",
+	                     "4294967295", "-1",     "12a", "99999999999", NULL};
+	for (size_t i = 0; bad[i]; i++) {
+		assert_int_equal(idmap_parse_user(bad[i], &uid, &gid, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+	}
+	assert_string_equal(err.msg,
+	                    "user '99999999999': give numeric ids, UID or UID:GID (names are not looked up)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +157,7 @@ int main(void)
 	        cmocka_unit_test(test_malformed_lines_skipped),
 	        cmocka_unit_test(test_plan),
 	        cmocka_unit_test(test_format),
+	        cmocka_unit_test(test_parse_user),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

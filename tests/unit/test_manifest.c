@@ -353,6 +353,41 @@ static void test_docker_manifest_with_foreign_layer(void **state)
 	manifest_free(&m);
 }
 
+static void test_docker_manifest_converted_to_oci(void **state)
+{
+	struct error err;
+	size_t len = 0;
+	char *oci = manifest_docker_to_oci(DOCKER_MANIFEST, strlen(DOCKER_MANIFEST), &len, &err);
+	assert_non_null(oci);
+	assert_int_equal(len, strlen(oci));
+	struct manifest m;
+	parse_ok(oci, MEDIA_OCI_MANIFEST, &m);
+	assert_string_equal(m.media_type, MEDIA_OCI_MANIFEST);
+	assert_string_equal(m.config.media_type, MEDIA_OCI_CONFIG);
+	/* The blobs are the same: digests, sizes and urls kept. */
+	assert_string_equal(m.config.digest, D_DCFG);
+	assert_int_equal(m.config.size, 1469);
+	assert_int_equal(m.n_layers, 2);
+	assert_string_equal(m.layers[0].media_type,
+	                    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip");
+	assert_string_equal(m.layers[0].digest, D_F1);
+	assert_int_equal(strv_len(m.layers[0].urls), 1);
+	assert_string_equal(m.layers[1].media_type, MEDIA_OCI_LAYER_GZIP);
+	assert_string_equal(m.layers[1].digest, D_D2);
+	assert_int_equal(m.layers[1].size, 29124365);
+	manifest_free(&m);
+	free(oci);
+	/* Only Docker manifests are converted, and only layer types OCI names. */
+	assert_null(manifest_docker_to_oci(OCI_MANIFEST, strlen(OCI_MANIFEST), &len, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_null(manifest_docker_to_oci(DOCKER_LIST, strlen(DOCKER_LIST), &len, &err));
+	assert_null(manifest_docker_to_oci("{", 1, &len, &err));
+	char *odd = edit(DOCKER_MANIFEST, MEDIA_DOCKER_LAYER_GZIP, "application/x-odd");
+	assert_null(manifest_docker_to_oci(odd, strlen(odd), &len, &err));
+	assert_non_null(strstr(err.msg, "application/x-odd"));
+	free(odd);
+}
+
 static void test_media_type_from_shape_or_content_type(void **state)
 {
 	struct manifest m;
@@ -1138,6 +1173,7 @@ int main(void)
 	        cmocka_unit_test(test_docker_list),
 	        cmocka_unit_test(test_oci_manifest_gzip_zstd_tar_nondistributable),
 	        cmocka_unit_test(test_docker_manifest_with_foreign_layer),
+	        cmocka_unit_test(test_docker_manifest_converted_to_oci),
 	        cmocka_unit_test(test_media_type_from_shape_or_content_type),
 	        cmocka_unit_test(test_empty_layers_and_edge_sizes),
 	        cmocka_unit_test(test_schema1_refused),

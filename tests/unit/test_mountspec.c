@@ -93,12 +93,76 @@ static void test_parse_invalid(void **state)
 	           "--mount '/': cannot mount over the container's root (choose another destination)");
 }
 
+static void check_docker(const char *text, const char *source, const char *target, bool ro, bool tmpfs)
+{
+	struct mount_spec m;
+	struct error err = {0};
+	bool is_tmpfs = !tmpfs;
+	assert_int_equal(mountspec_parse_docker(text, "/w", &m, &is_tmpfs, &err), 0);
+	if (source)
+		assert_string_equal(m.source, source);
+	else
+		assert_null(m.source);
+	assert_string_equal(m.target, target);
+	assert_int_equal(m.readonly, ro);
+	assert_int_equal(is_tmpfs, tmpfs);
+	mountspec_free(&m);
+}
+
+static void test_parse_docker_valid(void **state)
+{
+	check_docker("type=bind,src=/data,dst=/mnt", "/data", "/mnt", false, false);
+	check_docker("type=bind,source=/data/,target=/mnt/x/..,readonly", "/data", "/mnt", true, false);
+	check_docker("destination=/m,ro=true,type=bind,source=rel", "/w/rel", "/m", true, false);
+	check_docker("type=bind,src=/a:b,dst=/m,readonly=false", "/a:b", "/m", false, false);
+	check_docker("type=bind,src=/a,dst=/m,ro=1", "/a", "/m", true, false);
+	check_docker("type=tmpfs,dst=/scratch", NULL, "/scratch", false, true);
+}
+
+static void check_docker_fail(const char *text, const char *msg)
+{
+	struct mount_spec m;
+	struct error err = {0};
+	bool is_tmpfs;
+	assert_int_equal(mountspec_parse_docker(text, "/w", &m, &is_tmpfs, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_string_equal(err.msg, msg);
+	assert_null(m.source);
+	assert_null(m.target);
+}
+
+static void test_parse_docker_invalid(void **state)
+{
+	check_docker_fail("src=/a,dst=/b", "--mount 'src=/a,dst=/b': missing type=bind or type=tmpfs");
+	check_docker_fail("type=volume,src=v,dst=/b",
+	                  "--mount 'type=volume,src=v,dst=/b': type 'volume' is not supported (use "
+	                  "type=bind or type=tmpfs)");
+	check_docker_fail("type=bind,src=/a,dst=/b,bind-propagation=shared",
+	                  "--mount 'type=bind,src=/a,dst=/b,bind-propagation=shared': "
+	                  "'bind-propagation=shared' is not supported (use type, source, destination, "
+	                  "readonly)");
+	check_docker_fail("type=bind,dst=/b", "--mount 'type=bind,dst=/b': a bind needs source=PATH");
+	check_docker_fail("type=bind,src=/a",
+	                  "--mount 'type=bind,src=/a': needs an absolute destination=PATH");
+	check_docker_fail("type=bind,src=/a,dst=b",
+	                  "--mount 'type=bind,src=/a,dst=b': needs an absolute destination=PATH");
+	check_docker_fail("type=tmpfs,src=/a,dst=/b",
+	                  "--mount 'type=tmpfs,src=/a,dst=/b': a tmpfs takes no source");
+	check_docker_fail("type=bind,src=/a,dst=/b,readonly=maybe",
+	                  "--mount 'type=bind,src=/a,dst=/b,readonly=maybe': readonly takes true or false");
+	check_docker_fail("type=bind,src=/a,dst=/x/..",
+	                  "--mount 'type=bind,src=/a,dst=/x/..': cannot mount over the container's root "
+	                  "(choose another destination)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_normalize),
 	        cmocka_unit_test(test_parse_valid),
 	        cmocka_unit_test(test_parse_invalid),
+	        cmocka_unit_test(test_parse_docker_valid),
+	        cmocka_unit_test(test_parse_docker_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -594,6 +594,76 @@ static void test_resume_after_abort_keep(void **state)
 	store_blob_abort(NULL, true);
 }
 
+struct replayed {
+	char buf[60000];
+	size_t len;
+	int stop_after; /* calls before the sink stops; 0: never */
+};
+
+static int replay_sink(void *ctx, const void *buf, size_t len)
+{
+	struct replayed *r = ctx;
+	if (r->stop_after > 0 && --r->stop_after == 0)
+		return -1;
+	assert_true(r->len + len <= sizeof(r->buf));
+	memcpy(r->buf + r->len, buf, len);
+	r->len += len;
+	return 0;
+}
+
+static void test_replay_gives_the_partial_bytes_and_keeps_the_offset(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = {0};
+	enum {
+		LEN = 50000
+	};
+	char data[LEN];
+	fill_pattern(data, LEN, 5);
+	char d[DIGEST_STRING_LEN + 1];
+	digest_buffer(data, LEN, d);
+	struct blob_writer *w;
+	bool exists;
+	assert_int_equal(store_blob_begin(&f->st, d, LEN, &w, &exists, &err), 0);
+	assert_int_equal(blob_writer_write(w, data, 30000, &err), 0);
+	store_blob_abort(w, true);
+
+	assert_int_equal(store_blob_begin(&f->st, d, LEN, &w, &exists, &err), 0);
+	static struct replayed r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(blob_writer_replay(w, replay_sink, &r, &err), 0);
+	assert_int_equal(r.len, 30000);
+	assert_memory_equal(r.buf, data, 30000);
+	/* Replaying reads, it does not move: the download goes on where the partial ends. */
+	assert_int_equal(blob_writer_offset(w), 30000);
+	assert_int_equal(blob_writer_write(w, data + 30000, LEN - 30000, &err), 0);
+	assert_int_equal(store_blob_commit(w, &err), 0);
+	assert_blob_bytes(f, d, data, LEN);
+}
+
+static void test_replay_stops_when_the_sink_does(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = {0};
+	static char data[3 << 20];
+	fill_pattern(data, sizeof(data), 6);
+	char d[DIGEST_STRING_LEN + 1];
+	digest_buffer(data, sizeof(data), d);
+	struct blob_writer *w;
+	bool exists;
+	assert_int_equal(store_blob_begin(&f->st, d, (int64_t)sizeof(data), &w, &exists, &err), 0);
+	assert_int_equal(blob_writer_write(w, data, sizeof(data) - 1, &err), 0);
+	store_blob_abort(w, true);
+	assert_int_equal(store_blob_begin(&f->st, d, (int64_t)sizeof(data), &w, &exists, &err), 0);
+	struct replayed *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->stop_after = 1;
+	assert_int_equal(blob_writer_replay(w, replay_sink, r, &err), -1);
+	assert_int_equal(r->len, 0);
+	free(r);
+	store_blob_abort(w, false);
+}
+
 static void test_resume_after_sigkill(void **state)
 {
 	struct fixture *f = *state;
@@ -1345,6 +1415,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_size_overrun_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_invalid_digests_touch_nothing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_resume_after_abort_keep, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_replay_gives_the_partial_bytes_and_keeps_the_offset,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_replay_stops_when_the_sink_does, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_resume_after_sigkill, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_partial_longer_than_size_restarts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_truncate_restarts, setup, teardown),

@@ -1,0 +1,152 @@
+/* Resolving start and create arguments (MODEL.md, "How an argument is resolved"). */
+#include "runtime/source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/reference.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/strv.h"
+
+int source_open_image(const char *arg, const struct source_paths *paths, struct store *st, struct image *img,
+                      struct error *err)
+{
+	if (image_open(st, arg, img, err) == 0)
+		return 0;
+	if (err->code != ENOENT || !paths->pull)
+		return -1;
+	/* Not in the store: a registry reference is pulled first. */
+	struct reference ref = {0};
+	struct error parse_err;
+	if (reference_parse(arg, &ref, &parse_err) < 0)
+		return error_set(err, ENOENT, "no image in the store and no image reference (%s)",
+		                 parse_err.msg);
+	cleanup_free char *name = reference_name(&ref);
+	reference_free(&ref);
+	if (!name)
+		return error_set(err, ENOMEM, "out of memory");
+	if (paths->pull(paths->pull_ctx, arg, err) < 0)
+		return -1;
+	return image_open(st, name, img, err);
+}
+
+/* A container made from an image: its config from the container, its layers from the cache. */
+static int open_image_container(struct start_target *t, const struct source_paths *paths, struct error *err)
+{
+	struct container *c = &t->container;
+	struct store st = {.fd = -1};
+	if (store_open(paths->cache, &st, err) < 0)
+		return -1;
+	t->layer_dirs = image_layer_dirs(&st, c->diff_ids, err);
+	store_close(&st);
+	if (!t->layer_dirs ||
+	    image_config_parse(c->config_json, c->config_len, &t->container_config, err) < 0)
+		return -1;
+	const struct image_config *cfg = &t->container_config;
+	t->command = image_config_command(cfg);
+	if (!t->command)
+		return error_set(err, ENOMEM, "out of memory");
+	t->src.layers = t->layer_dirs;
+	t->src.upper = c->upper;
+	t->src.work = c->work;
+	t->src.image_env = cfg->env;
+	t->src.image_cmd = t->command;
+	t->src.image_entrypoint = cfg->entrypoint;
+	t->src.image_cmd_args = cfg->cmd;
+	t->src.image_workdir = cfg->working_dir;
+	return 0;
+}
+
+/* An image started directly mounts on an empty directory of the runtime path: the mount lives
+ * in the start's own namespace, so every start can share it. */
+static int image_mount_point(const struct source_paths *paths, char **out, struct error *err)
+{
+	if (asprintf(out, "%s/mnt", paths->runtime) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (fs_mkdir_p(*out, 0700, err) < 0) {
+		error_prefix(err, "runtime path %s (set BURROW_RUNTIME_PATH to a writable directory)",
+		             paths->runtime);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_image_target(const char *arg, const struct source_paths *paths, bool tried_container,
+                             struct start_target *t, struct error *err);
+
+int source_open_start(const char *arg, const struct source_paths *paths, struct start_target *t,
+                      struct error *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->store_lock_fd = -1;
+	struct error container_err;
+	if (container_open(paths->data, arg, &t->container, &container_err) == 0) {
+		t->is_container = true;
+		t->src.label = t->container.name;
+		t->src.rootfs = t->container.rootfs;
+		if (t->container.diff_ids && open_image_container(t, paths, err) < 0) {
+			error_prefix(err, "container '%s'", arg);
+			return -1;
+		}
+		return 0;
+	}
+	if (container_err.code != ENOENT) {
+		*err = container_err;
+		return -1;
+	}
+	return open_image_target(arg, paths, true, t, err);
+}
+
+int source_open_run(const char *arg, const struct source_paths *paths, struct start_target *t,
+                    struct error *err)
+{
+	memset(t, 0, sizeof(*t));
+	return open_image_target(arg, paths, false, t, err);
+}
+
+/* An image (found or pulled) started directly, with no container. tried_container: the
+ * message says that no container of that name was found either. */
+static int open_image_target(const char *arg, const struct source_paths *paths, bool tried_container,
+                             struct start_target *t, struct error *err)
+{
+	struct store st = {.fd = -1};
+	if (store_open(paths->cache, &st, err) < 0)
+		return -1;
+	/* Shared with pulls, exclusive for gc: the layers stay while the image runs. */
+	t->store_lock_fd = store_lock(&st, false, true, err);
+	int rc = t->store_lock_fd < 0 ? -1 : source_open_image(arg, paths, &st, &t->image, err);
+	store_close(&st);
+	if (rc < 0) {
+		if (tried_container)
+			error_prefix(err, "'%s' is no container (see 'burrow list')", arg);
+		return -1;
+	}
+	if (image_mount_point(paths, &t->mount_point, err) < 0)
+		return -1;
+	t->src.label = t->image.name;
+	t->src.rootfs = t->mount_point;
+	t->src.layers = t->image.layer_dirs;
+	t->src.image_env = t->image.config.env;
+	t->src.image_cmd = t->image.command;
+	t->src.image_entrypoint = t->image.config.entrypoint;
+	t->src.image_cmd_args = t->image.config.cmd;
+	t->src.image_workdir = t->image.config.working_dir;
+	return 0;
+}
+
+void start_target_free(struct start_target *t)
+{
+	container_free(&t->container);
+	image_free(&t->image);
+	image_config_free(&t->container_config);
+	strv_free(t->layer_dirs);
+	strv_free(t->command);
+	free(t->mount_point);
+	if (t->store_lock_fd >= 0)
+		store_unlock(t->store_lock_fd);
+	memset(t, 0, sizeof(*t));
+	t->store_lock_fd = -1;
+}

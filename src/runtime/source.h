@@ -1,0 +1,43 @@
+/* What `start` and `create` name, resolved as MODEL.md says: a container by name, else an image
+ * in the store, else a registry reference pulled first. Gives the start source a plan is built
+ * from, and owns everything it points at. Not the plan (plan.c) nor the pull itself (pull.c). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "image/image.h"
+#include "runtime/container.h"
+#include "runtime/plan.h"
+#include "util/error.h"
+
+struct source_paths {
+	const char *data, *cache, *runtime;
+	/* Pull ref into the store (the caller says so and shows progress); NULL: never pull. */
+	int (*pull)(void *ctx, const char *ref, struct error *err);
+	void *pull_ctx;
+};
+
+struct start_target {
+	struct start_source src;
+	bool is_container;
+	/* owned: */
+	struct container container;
+	struct image image;
+	struct image_config container_config;
+	char **layer_dirs, **command;
+	char *mount_point;
+	int store_lock_fd; /* held while an image runs without a container, so gc leaves its layers */
+};
+
+/* Resolve arg for a start: an existing container of that name, else an image (found or
+ * pulled). Fails with one line listing what was tried when nothing matches. */
+int source_open_start(const char *arg, const struct source_paths *paths, struct start_target *t,
+                      struct error *err);
+/* Resolve arg for a run: an image only (found or pulled), never a container. */
+int source_open_run(const char *arg, const struct source_paths *paths, struct start_target *t,
+                    struct error *err);
+void start_target_free(struct start_target *t);
+
+/* Resolve arg to an image for create (found in the store, else pulled). */
+int source_open_image(const char *arg, const struct source_paths *paths, struct store *st, struct image *img,
+                      struct error *err);
