@@ -14,15 +14,16 @@
 # the CA through REQUESTS_CA_BUNDLE, burrow's https row through
 # /etc/burrow/certs.d/127.0.0.1:PORT/ca.crt, the one file made outside the work dir, removed
 # at the end), the user's HOME with podman's and git's settings, and out/, where the tools
-# write. At the end the registries stop, out/ goes, results/ stays.
+# write. At the end the registries stop, out/ and the registry's storage go, results/ stays.
 #
 # Settings:
 #   BURROW_BENCH_USER        default burrowbench, created when missing; needs subordinate ids
 #   BURROW_BENCH_RUNS        timed runs per command (default 3)
-#   BURROW_BENCH_CACHED_RUNS re-pulls with everything cached (default 20)
+#   BURROW_BENCH_CACHED_RUNS re-pulls with everything cached (default 30)
 #   BURROW_BENCH_FS          what out/ is: ext4 (default: a fresh ext4 with a journal on a
 #                            loop device), tmpfs, or none (the work dir's own filesystem)
-#   BURROW_BENCH_BIN         a burrow binary to time instead of building build/
+#   BURROW_BENCH_BIN         a burrow binary to time instead of building build/, and
+#   BURROW_BENCH_BIN_NOTE    what it is, for the record (e.g. "release build of 4be6736")
 #   BURROW_BENCH_WORK, BURROW_BENCH_IMAGES
 #   BURROW_BENCH_NO_RESULTS=1  measure, but leave RESULTS.md alone
 set -euo pipefail
@@ -30,7 +31,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 user=${BURROW_BENCH_USER:-burrowbench}
 runs=${BURROW_BENCH_RUNS:-3}
-cached_runs=${BURROW_BENCH_CACHED_RUNS:-20}
+cached_runs=${BURROW_BENCH_CACHED_RUNS:-30}
 work=${BURROW_BENCH_WORK:-/var/tmp/burrow-bench-pull}
 fs=${BURROW_BENCH_FS:-ext4}
 images=${BURROW_BENCH_IMAGES:-/var/cache/burrow-bench}
@@ -140,6 +141,7 @@ teardown() {
 cleanup() {
 	set +e
 	teardown
+	rm -rf "$work/registry/storage"
 	[ -z "$certs_dir" ] || rm -rf "$certs_dir"
 	rmdir /etc/burrow/certs.d /etc/burrow 2>/dev/null
 }
@@ -361,15 +363,25 @@ burrow_layers=$(find "$out/burrow/layers/sha256" "$out/burrow-https/layers/sha25
 [ "$burrow_layers" = 16 ] || die "burrow: $burrow_layers layer directories, not 2 x 8"
 
 # Re-pull with everything cached (the last timed run left every store full).
+# Also: a container from the pulled image (burrow create shares the store's layers), and a
+# bare curl of the manifest, the least any re-pull does (start a process, load libcurl, one
+# request). ch-image takes seconds, so fewer runs.
 log "re-pull, cached"
 as_user hyperfine -N --warmup 3 --runs "$cached_runs" --export-json "$results/cached.json" \
 	-n 'burrow pull' "env BURROW_CACHE_PATH=$out/burrow burrow pull -q $ref" \
+	-n 'burrow create (image in the store)' "env BURROW_CACHE_PATH=$out/burrow burrow create -f --name bench $ref" \
 	-n 'podman pull' "podman pull -q --tls-verify=false $ref" \
+	-n 'curl of the manifest' "curl -sf -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' http://$registry/v2/$repo/manifests/$tag"
+as_user hyperfine -N --runs 3 --export-json "$results/cached-ch.json" \
 	-n 'ch-image pull (https)' "ch-image -s $out/ch pull $tls_ref"
 
 [ "${BURROW_BENCH_NO_RESULTS:-}" = 1 ] && exit 0
 {
-	echo "invocation=$(env | grep '^BURROW_BENCH_' | sort | tr '\n' ' ')bench/pull.sh"
+	printf 'invocation='
+	for v in "${!BURROW_BENCH_@}"; do
+		case ${!v} in *[!A-Za-z0-9_./:=-]*) printf "%s='%s' " "$v" "${!v}" ;; *) printf '%s=%s ' "$v" "${!v}" ;; esac
+	done
+	echo bench/pull.sh
 	echo "runs=$runs"
 	echo "cached_runs=$cached_runs"
 	echo "user=$user"
@@ -381,7 +393,7 @@ as_user hyperfine -N --warmup 3 --runs "$cached_runs" --export-json "$results/ca
 	echo "load_before=$load_before"
 	echo "load_after=$load_after"
 	if [ -n "${BURROW_BENCH_BIN:-}" ]; then
-		echo "burrow=binary $BURROW_BENCH_BIN, sha256 $(sha256sum "$burrow_bin" | cut -c1-12) (repository at $(git -C "$root" rev-parse --short HEAD))"
+		echo "burrow=$("$burrow_bin" --version), binary $BURROW_BENCH_BIN (sha256 $(sha256sum "$burrow_bin" | cut -c1-12))${BURROW_BENCH_BIN_NOTE:+, $BURROW_BENCH_BIN_NOTE}"
 	else
 		echo "burrow=build/ of $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src meson.build || echo ' with uncommitted changes')"
 	fi

@@ -42,7 +42,11 @@ def load(results):
         kib, secs = rest.split()
         rss[name] = (int(kib), float(secs))
     pull = json.load(open(os.path.join(results, "pull.json")))["results"]
-    cached = json.load(open(os.path.join(results, "cached.json")))["results"]
+    cached = []
+    for name in ("cached.json", "cached-ch.json"):
+        path = os.path.join(results, name)
+        if os.path.exists(path):
+            cached += json.load(open(path))["results"]
     return meta, commands, rss, pull, cached
 
 
@@ -90,6 +94,7 @@ def main():
     fastest_peer = min(peers, key=peers.get)
     floor_name = min((n for n in FLOORS if n in med), key=med.get)
     cmed = {r["command"]: statistics.median(r["times"]) * 1000 for r in cached}
+    by_cached = {r["command"]: r for r in cached}
     layers_entries, layers_bytes = meta["layers"].split()
     n_layers, compressed = meta["manifest"].split()
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -134,9 +139,11 @@ def main():
         out.append("| %s | %.2f | %.2f–%.2f | %.1f | %.0f | %.2f |" % (
             name.replace("|", "\\|"), med[name], min(r["times"]), max(r["times"]), cpu, peak,
             med[name] / burrow))
-    out += ["", "Re-pull with everything already in the store (`hyperfine -N --warmup 3 --runs %s`; the"
+    out += ["", "Re-pull with everything already in the store (`hyperfine -N --warmup 3 --runs %s`, ch-image"
             % meta["cached_runs"],
-            "manifest is still fetched from the registry):", "",
+            "`--runs 3`; each still fetches the manifest from the registry), a container from the",
+            "pulled image (`burrow create -f --name bench REF`, which shares the store's layers), and",
+            "a bare `curl` of the manifest for scale:", "",
             "| command | median (ms) | min–max (ms) |", "|---|---:|---:|"]
     for r in cached:
         out.append("| %s | %.1f | %.1f–%.1f |" % (r["command"], cmed[r["command"]],
@@ -172,8 +179,10 @@ def main():
                verdict(floor_ratio <= TARGET_FLOOR_FACTOR)),
             "- Peak RSS at most %d MB: %.1f MB over http, %.1f MB over https: %s." % (
                 TARGET_RSS_MB, peak_mb, peak_https_mb, verdict(max(peak_mb, peak_https_mb) <= TARGET_RSS_MB)),
-            "- Re-pull with everything cached at most %d ms: %.1f ms median: %s." % (
-                TARGET_CACHED_MS, repull, verdict(repull <= TARGET_CACHED_MS))]
+            "- Re-pull with everything cached at most %d ms: %.1f ms median (fastest %.1f ms; a bare"
+            % (TARGET_CACHED_MS, repull, min(by_cached["burrow pull"]["times"]) * 1000),
+            "  curl of the manifest: %.1f ms): %s." % (
+                cmed.get("curl of the manifest", float("nan")), verdict(repull <= TARGET_CACHED_MS))]
 
     profile = perf_summary(results)
     if profile:
@@ -197,7 +206,8 @@ def main():
             "  gzip(1), whose inflate is slower than zlib's, so burrow can undercut it: it is a",
             "  floor for a naive tool, not a lower bound. Serial: one layer after the other.",
             "- ch-image 0.31 speaks https only, so compare it with `burrow pull (https)`; the others",
-            "  pull over plain http.",
+            "  pull over plain http. Over https the registry encrypts on the same two cores, so both",
+            "  pay for the server's TLS as well as their own.",
             "- Peak RSS is GNU time's maximum resident set size: the largest single process of the",
             "  command (for skopeo + umoci and the floor's pipelines, the largest of them, not the sum).",
             "  The registries' memory is not counted.",
