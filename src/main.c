@@ -1,5 +1,6 @@
 /* burrow's entry point: picks the verb and hands over. Printing and exit statuses for
  * library errors happen here and in cli/, nowhere else. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,22 @@ static void usage(FILE *out)
 void cli_report(const struct error *err)
 {
 	fprintf(stderr, "burrow: %s\n", err->msg[0] ? err->msg : "unknown error");
+}
+
+const char *cli_human_bytes(uint64_t bytes, char out[32])
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double value = (double)bytes;
+	size_t unit = 0;
+	while (value >= 1024 && unit + 1 < sizeof(units) / sizeof(units[0])) {
+		value /= 1024;
+		unit++;
+	}
+	if (unit == 0)
+		snprintf(out, 32, "%" PRIu64 " B", bytes);
+	else
+		snprintf(out, 32, "%.1f %s", value, units[unit]);
+	return out;
 }
 
 int cli_usage_error(const char *verb, const char *fmt, ...)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
@@ -33,6 +34,9 @@ int cli_pull_for_use(void *ctx, const char *text, struct error *err);
 struct store;
 /* Open the image store at the cache path (cli/images.c). */
 int cli_open_store(struct store *st, struct error *err);
+
+/* A byte count for people: "512 B", "1.4 KiB", "23.0 MiB", "1.2 GiB"; returns out. */
+const char *cli_human_bytes(uint64_t bytes, char out[32]);
 
 /* Print "burrow: MESSAGE" on stderr for a failed library call. */
 void cli_report(const struct error *err);

@@ -87,32 +87,11 @@ int cmd_create(int argc, char **argv)
 		return 0;
 	}
 	struct source_paths paths = {.data = data, .cache = cache, .pull = cli_pull_for_use};
-	struct store st = {.fd = -1};
-	struct image img = {0};
-	int status = 1;
-	/* Held from the lookup until the container records its layers, which gc then keeps. */
-	int lock_fd = -1;
-	if (store_open(cache, &st, &err) < 0 || (lock_fd = store_lock(&st, false, true, &err)) < 0 ||
-	    source_open_image(source, &paths, &st, &img, &err) < 0) {
+	if (source_create_container(source, name, &paths, force, &err) < 0) {
 		if (err.code == ENOENT)
 			error_prefix(&err, "'%s' is no directory or tar file", source);
 		cli_report(&err);
-		goto out;
+		return 1;
 	}
-	struct container_image about = {.name = img.name,
-	                                .digest = img.digest,
-	                                .config_json = img.config_json,
-	                                .config_len = img.config_len,
-	                                .diff_ids = img.config.diff_ids};
-	if (container_create_image(data, name, &about, force, &err) < 0) {
-		cli_report(&err);
-		goto out;
-	}
-	status = 0;
-out:
-	if (lock_fd >= 0)
-		store_unlock(lock_fd);
-	image_free(&img);
-	store_close(&st);
-	return status;
+	return 0;
 }

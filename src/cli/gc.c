@@ -21,22 +21,6 @@ static int open_cache(struct store *st, struct error *err)
 	return store_open(cache, st, err);
 }
 
-static const char *human_bytes(uint64_t bytes, char out[32])
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double value = (double)bytes;
-	size_t unit = 0;
-	while (value >= 1024 && unit + 1 < sizeof(units) / sizeof(units[0])) {
-		value /= 1024;
-		unit++;
-	}
-	if (unit == 0)
-		snprintf(out, 32, "%" PRIu64 " B", bytes);
-	else
-		snprintf(out, 32, "%.1f %s", value, units[unit]);
-	return out;
-}
-
 static const char *const item_words[] = {
         [STORE_ITEM_BLOB] = "blob",
         [STORE_ITEM_LAYER] = "layer dir",
@@ -115,11 +99,11 @@ int cmd_gc(int argc, char **argv)
 	for (size_t i = 0; !quiet && i < res.n_items; i++)
 		printf("%s %s %s (%s)\n", opts.dry_run ? "would remove" : "removed",
 		       item_words[res.items[i].kind], res.items[i].name,
-		       human_bytes(res.items[i].bytes, size));
+		       cli_human_bytes(res.items[i].bytes, size));
 	printf("%s %zu blob%s, %zu layer dir%s, %zu temporar%s: %s (%" PRIu64 " bytes)\n",
 	       opts.dry_run ? "would free" : "freed", res.blobs, res.blobs == 1 ? "" : "s", res.layers,
 	       res.layers == 1 ? "" : "s", res.temporaries, res.temporaries == 1 ? "y" : "ies",
-	       human_bytes(res.bytes, size), res.bytes);
+	       cli_human_bytes(res.bytes, size), res.bytes);
 	status = 0;
 out:
 	store_gc_result_free(&res);

@@ -3,7 +3,6 @@
  * more so that the final state stays on screen. */
 #include "cli/progress.h"
 
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "image/digest.h"
 
 #define REDRAW_NS 200000000LL /* at most five drawings a second */
@@ -39,23 +39,6 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* "512 B", "1.4 KiB", "23.0 MiB", "1.2 GiB" */
-static const char *human(uint64_t bytes, char buf[32])
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, 32, "%" PRIu64 " B", bytes);
-	else
-		snprintf(buf, 32, "%.1f %s", v, units[u]);
-	return buf;
-}
-
 static void draw_line(const struct layer_view *v, size_t i, int64_t now)
 {
 	const struct layer_line *l = &v->lines[i];
@@ -65,20 +48,21 @@ static void draw_line(const struct layer_view *v, size_t i, int64_t now)
 	fprintf(v->out, "\r\033[Klayer %zu/%zu %.19s  ", i + 1, v->n, l->digest[0] ? l->digest : "");
 	switch (l->state) {
 	case PULL_LAYER_DONE:
-		fprintf(v->out, "%s  done\n", human(size, total));
+		fprintf(v->out, "%s  done\n", cli_human_bytes(size, total));
 		return;
 	case PULL_LAYER_CACHED:
-		fprintf(v->out, "%s  in the cache\n", human(size, total));
+		fprintf(v->out, "%s  in the cache\n", cli_human_bytes(size, total));
 		return;
 	case PULL_LAYER_WAITING:
-		fprintf(v->out, "%s  waiting\n", human(size, total));
+		fprintf(v->out, "%s  waiting\n", cli_human_bytes(size, total));
 		return;
 	case PULL_LAYER_FETCHING:
 		break;
 	}
 	double seconds = (double)(now - l->started_ns) / 1e9;
 	uint64_t per_second = seconds > 0.05 ? (uint64_t)((double)l->done / seconds) : 0;
-	fprintf(v->out, "%s / %s  %s/s\n", human(l->done, done), human(size, total), human(per_second, rate));
+	fprintf(v->out, "%s / %s  %s/s\n", cli_human_bytes(l->done, done), cli_human_bytes(size, total),
+	        cli_human_bytes(per_second, rate));
 }
 
 static void draw(struct layer_view *v, int64_t now)

@@ -285,30 +285,15 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 static int open_named(const char *arg, const char *name, const struct source_paths *paths,
                       struct start_target *t, struct error *err)
 {
-	struct store st = {.fd = -1};
-	struct image img = {0};
-	int rc = -1;
-	if (store_open(paths->cache, &st, err) < 0 || source_open_image(arg, paths, &st, &img, err) < 0)
-		goto out;
-	struct container_image about = {.name = img.name,
-	                                .digest = img.digest,
-	                                .config_json = img.config_json,
-	                                .config_len = img.config_len,
-	                                .diff_ids = img.config.diff_ids};
-	if (container_create_image(paths->data, name, &about, false, err) < 0) {
+	if (source_create_container(arg, name, paths, false, err) < 0) {
 		if (err->code == EEXIST)
 			error_set(err, EEXIST,
 			          "container '%s' already exists ('burrow start %s' runs it, 'burrow remove "
-			          "%s' "
-			          "frees the name)",
+			          "%s' frees the name)",
 			          name, name, name);
-		goto out;
+		return -1;
 	}
-	rc = source_open_start(name, paths, t, err);
-out:
-	image_free(&img);
-	store_close(&st);
-	return rc;
+	return source_open_start(name, paths, t, err);
 }
 
 int cmd_run(int argc, char **argv)

@@ -367,34 +367,12 @@ static int try_lock(struct store *st, const char *lock_name, struct error *err)
 	return store_lock_take(st->fd, lock_name, false, err);
 }
 
-static int gc_blobs(struct store *st, char *const *reached, bool dry_run, struct store_gc_result *res,
-                    struct error *err)
+static int remove_blob(struct store *st, const char *hex, struct error *err)
 {
-	cleanup_strv char **names = NULL;
-	if (list_dir(st, STORE_BLOBS_DIR, &names, err) < 0)
-		return -1;
-	for (size_t i = 0; names[i]; i++) {
-		char digest[DIGEST_STRING_LEN + 1], rel[PATH_MAX], lock_name[PATH_MAX];
-		if (!is_hex64(names[i], strlen(names[i])))
-			continue; /* not a blob of ours: left alone */
-		snprintf(digest, sizeof(digest), "sha256:%s", names[i]);
-		if (set_has(reached, digest))
-			continue;
-		snprintf(rel, sizeof(rel), STORE_BLOBS_DIR "/%s", names[i]);
-		snprintf(lock_name, sizeof(lock_name), "locks/sha256-%s", names[i]);
-		int lock = try_lock(st, lock_name, err);
-		if (lock < 0 && err->code == EWOULDBLOCK)
-			continue;
-		if (lock < 0)
-			return -1;
-		uint64_t bytes = item_size(st, rel);
-		int rc = 0;
-		if (!dry_run && unlinkat(st->fd, rel, 0) < 0 && errno != ENOENT)
-			rc = error_errno(err, "remove %s/%s", st->path, rel);
-		store_lock_drop(st->fd, lock_name, lock, !dry_run);
-		if (rc < 0 || add_item(res, STORE_ITEM_BLOB, digest, bytes, err) < 0)
-			return -1;
-	}
+	char rel[PATH_MAX];
+	snprintf(rel, sizeof(rel), STORE_BLOBS_DIR "/%s", hex);
+	if (unlinkat(st->fd, rel, 0) < 0 && errno != ENOENT)
+		return error_errno(err, "remove %s/%s", st->path, rel);
 	return 0;
 }
 
@@ -416,30 +394,43 @@ static int remove_layer_dir(struct store *st, const char *hex, struct error *err
 	return 0;
 }
 
-static int gc_layers(struct store *st, char *const *reached, bool dry_run, struct store_gc_result *res,
-                     struct error *err)
+/* What gc walks: blobs by digest, layer dirs by diff_id; each entry is "HEX" in dir, guarded by
+ * the lock file lock_prefix + HEX while a writer holds it. */
+struct gc_kind {
+	const char *dir, *lock_prefix;
+	enum store_item_kind item;
+	int (*remove)(struct store *st, const char *hex, struct error *err);
+};
+
+static const struct gc_kind gc_blob_kind = {STORE_BLOBS_DIR, "locks/sha256-", STORE_ITEM_BLOB, remove_blob};
+static const struct gc_kind gc_layer_kind = {STORE_LAYERS_DIR, "locks/layer-", STORE_ITEM_LAYER,
+                                             remove_layer_dir};
+
+/* Remove every entry of kind not in reached, skipping those a writer holds locked. */
+static int gc_unreached(struct store *st, const struct gc_kind *kind, char *const *reached, bool dry_run,
+                        struct store_gc_result *res, struct error *err)
 {
 	cleanup_strv char **names = NULL;
-	if (list_dir(st, STORE_LAYERS_DIR, &names, err) < 0)
+	if (list_dir(st, kind->dir, &names, err) < 0)
 		return -1;
 	for (size_t i = 0; names[i]; i++) {
-		char diff_id[DIGEST_STRING_LEN + 1], rel[PATH_MAX], lock_name[PATH_MAX];
+		char digest[DIGEST_STRING_LEN + 1], rel[PATH_MAX], lock_name[PATH_MAX];
 		if (!is_hex64(names[i], strlen(names[i])))
+			continue; /* not one of ours: left alone */
+		snprintf(digest, sizeof(digest), "sha256:%s", names[i]);
+		if (set_has(reached, digest))
 			continue;
-		snprintf(diff_id, sizeof(diff_id), "sha256:%s", names[i]);
-		if (set_has(reached, diff_id))
-			continue;
-		snprintf(rel, sizeof(rel), STORE_LAYERS_DIR "/%s", names[i]);
-		snprintf(lock_name, sizeof(lock_name), "locks/layer-%s", names[i]);
+		snprintf(rel, sizeof(rel), "%s/%s", kind->dir, names[i]);
+		snprintf(lock_name, sizeof(lock_name), "%s%s", kind->lock_prefix, names[i]);
 		int lock = try_lock(st, lock_name, err);
 		if (lock < 0 && err->code == EWOULDBLOCK)
 			continue;
 		if (lock < 0)
 			return -1;
 		uint64_t bytes = item_size(st, rel);
-		int rc = dry_run ? 0 : remove_layer_dir(st, names[i], err);
+		int rc = dry_run ? 0 : kind->remove(st, names[i], err);
 		store_lock_drop(st->fd, lock_name, lock, !dry_run);
-		if (rc < 0 || add_item(res, STORE_ITEM_LAYER, diff_id, bytes, err) < 0)
+		if (rc < 0 || add_item(res, kind->item, digest, bytes, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -540,10 +531,10 @@ int store_gc(struct store *st, const struct store_gc_options *opts, struct store
 	if (rc == 0) {
 		set_seal(w.blobs);
 		set_seal(w.layers);
-		rc = gc_blobs(st, w.blobs, opts->dry_run, res, err);
+		rc = gc_unreached(st, &gc_blob_kind, w.blobs, opts->dry_run, res, err);
 	}
 	if (rc == 0)
-		rc = gc_layers(st, w.layers, opts->dry_run, res, err);
+		rc = gc_unreached(st, &gc_layer_kind, w.layers, opts->dry_run, res, err);
 	if (rc == 0)
 		rc = gc_temporaries(st, opts->dry_run, res, err);
 	if (rc == 0 && !opts->dry_run)

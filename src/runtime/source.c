@@ -137,6 +137,28 @@ static int open_image_target(const char *arg, const struct source_paths *paths, 
 	return 0;
 }
 
+int source_create_container(const char *arg, const char *name, const struct source_paths *paths, bool force,
+                            struct error *err)
+{
+	struct store st = {.fd = -1};
+	struct image img = {0};
+	int lock_fd = -1, rc = -1;
+	if (store_open(paths->cache, &st, err) < 0 || (lock_fd = store_lock(&st, false, true, err)) < 0 ||
+	    source_open_image(arg, paths, &st, &img, err) < 0)
+		goto out;
+	struct container_image about = {.name = img.name,
+	                                .digest = img.digest,
+	                                .config_json = img.config_json,
+	                                .config_len = img.config_len,
+	                                .diff_ids = img.config.diff_ids};
+	rc = container_create_image(paths->data, name, &about, force, err);
+out:
+	store_unlock(lock_fd);
+	image_free(&img);
+	store_close(&st);
+	return rc;
+}
+
 void start_target_free(struct start_target *t)
 {
 	container_free(&t->container);

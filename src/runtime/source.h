@@ -38,6 +38,12 @@ int source_open_run(const char *arg, const struct source_paths *paths, struct st
                     struct error *err);
 void start_target_free(struct start_target *t);
 
+/* Make container name from the image arg names (found in the store, else pulled), holding the
+ * store's shared lock from the lookup until the container records its layers, which gc keeps
+ * from then on. */
+int source_create_container(const char *arg, const char *name, const struct source_paths *paths, bool force,
+                            struct error *err);
+
 /* Resolve arg to an image for create (found in the store, else pulled). */
 int source_open_image(const char *arg, const struct source_paths *paths, struct store *st, struct image *img,
                       struct error *err);
