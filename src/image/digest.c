@@ -1,13 +1,14 @@
-/* sha256 digests: the strings checked before use, and streaming hashes over libcrypto's EVP. */
+/* sha256 digests: the strings checked before use, and streaming hashes with nettle (linked
+ * already for libarchive; its sha256 uses the CPU's SHA instructions where there are some). */
 #include "image/digest.h"
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct digest_ctx {
-	EVP_MD_CTX *md;
+	struct sha256_ctx sha;
 };
 
 bool digest_valid(const char *digest)
@@ -30,27 +31,21 @@ const char *digest_hex(const char *digest)
 struct digest_ctx *digest_new(void)
 {
 	struct digest_ctx *ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
-		return NULL;
-	ctx->md = EVP_MD_CTX_new();
-	if (!ctx->md || EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(ctx->md);
-		free(ctx);
-		return NULL;
-	}
+	if (ctx)
+		sha256_init(&ctx->sha);
 	return ctx;
 }
 
 void digest_update(struct digest_ctx *ctx, const void *buf, size_t len)
 {
-	EVP_DigestUpdate(ctx->md, buf, len);
+	sha256_update(&ctx->sha, len, buf);
 }
 
-static void format_hex(const unsigned char *raw, unsigned int n, char out[DIGEST_STRING_LEN + 1])
+static void format_hex(const unsigned char raw[SHA256_DIGEST_SIZE], char out[DIGEST_STRING_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	memcpy(out, "sha256:", 7);
-	for (unsigned int i = 0; i < n && i < DIGEST_HEX_LEN / 2; i++) {
+	for (unsigned int i = 0; i < SHA256_DIGEST_SIZE; i++) {
 		out[7 + 2 * i] = hex[raw[i] >> 4];
 		out[7 + 2 * i + 1] = hex[raw[i] & 15];
 	}
@@ -59,25 +54,22 @@ static void format_hex(const unsigned char *raw, unsigned int n, char out[DIGEST
 
 void digest_final(struct digest_ctx *ctx, char out[DIGEST_STRING_LEN + 1])
 {
-	unsigned char raw[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_DigestFinal_ex(ctx->md, raw, &n);
-	format_hex(raw, n, out);
-	EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL);
+	unsigned char raw[SHA256_DIGEST_SIZE];
+	sha256_digest(&ctx->sha, sizeof(raw), raw); /* also starts the context over */
+	format_hex(raw, out);
 }
 
 void digest_free(struct digest_ctx *ctx)
 {
-	if (!ctx)
-		return;
-	EVP_MD_CTX_free(ctx->md);
 	free(ctx);
 }
 
 void digest_buffer(const void *buf, size_t len, char out[DIGEST_STRING_LEN + 1])
 {
-	unsigned char raw[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_Digest(buf, len, raw, &n, EVP_sha256(), NULL);
-	format_hex(raw, n, out);
+	struct sha256_ctx sha;
+	unsigned char raw[SHA256_DIGEST_SIZE];
+	sha256_init(&sha);
+	sha256_update(&sha, len, buf);
+	sha256_digest(&sha, sizeof(raw), raw);
+	format_hex(raw, out);
 }

@@ -1,5 +1,5 @@
 /* sha256 digests: validating the "sha256:<64 hex>" strings that come from outside before they
- * are used in any path or URL, and hashing streams as they pass (libcrypto). */
+ * are used in any path or URL, and hashing streams as they pass (nettle). */
 #pragma once
 
 #include <stdbool.h>
