@@ -1,7 +1,7 @@
 #!/bin/sh
 # Times starting /bin/true in a prepared container, as an unprivileged user, against bare
 # `true`, `unshare -Urm`, bubblewrap and Charliecloud's ch-run on the same busybox root
-# filesystem, in one hyperfine run; writes bench/RESULTS.md. Run as root on Debian 12.
+# filesystem, in one hyperfine run; writes its section of bench/RESULTS.md. Run as root on Debian 12.
 # Settings: BURROW_BENCH_USER (default burrowbench, created when missing), BURROW_BENCH_RUNS
 # (default 300).
 set -eu
@@ -37,8 +37,10 @@ as_user hyperfine -N --warmup 30 --runs "$runs" --export-json "$stage/start.json
 	-n 'bwrap' "bwrap --unshare-user --bind $stage/rootfs / --proc /proc --dev /dev true" \
 	-n 'ch-run' "ch-run $stage/rootfs -- true"
 
-python3 - "$stage/start.json" "$root/bench/RESULTS.md" "$runs" <<'PY'
+python3 - "$stage/start.json" "$root/bench/RESULTS.md" "$runs" "$root/bench/lib" <<'PY'
 import json, os, platform, statistics, sys, datetime
+sys.path.insert(0, sys.argv[4])
+from results import write_section
 data = json.load(open(sys.argv[1]))["results"]
 med = {r["command"]: statistics.median(r["times"]) * 1000 for r in data}
 unshare = med["unshare -Urm"]
@@ -75,6 +77,5 @@ lines += ["",
     "once and stays as the program's parent (to forward signals, pass the exit status through and,",
     "later, serve FUSE), so it also pays one fork and one wait. Its binary links only libc (libarchive",
     "is linked statically) so that starting it costs about what starting `unshare` does."]
-open(sys.argv[2], "w").write("\n".join(lines) + "\n")
-print("\n".join(lines))
+print(write_section(sys.argv[2], "bench/start.sh", lines))
 PY

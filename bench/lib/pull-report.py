@@ -17,8 +17,9 @@ import re
 import statistics
 import sys
 
-BEGIN = "<!-- bench/pull.sh writes from here to the next such line; edits are lost -->"
-END = "<!-- end of bench/pull.sh's section -->"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import write_section  # noqa: E402
+
 
 TARGET_PEER_FACTOR = 3.0
 TARGET_FLOOR_FACTOR = 1.5
@@ -100,7 +101,7 @@ def main():
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
-    out = [BEGIN, "# Pull benchmark", "",
+    out = ["# Pull benchmark", "",
            "Time from nothing to a runnable container: an image of %d gzip layers (%.2f GB of files,"
            % (int(n_layers), int(layers_bytes) / 1e9),
            "%s entries, %.0f MB compressed) pulled from Debian's docker-registry on 127.0.0.1 by an"
@@ -214,20 +215,8 @@ def main():
             "- The work dir's own filesystem on these machines is ext4 without a journal, where",
             "  allocating inodes right after deleting many (each run's prepare wipes the last one's",
             "  ~90,000) scans the recently deleted ones: timings there grow several-fold and",
-            "  erratically, for every tool. Hence the fresh journaled ext4 (BURROW_BENCH_FS).",
-            END]
-    section = "\n".join(out) + "\n"
-
-    text = open(md).read() if os.path.exists(md) else ""
-    if BEGIN in text:
-        head, _, rest = text.partition(BEGIN)
-        _, found, tail = rest.partition(END)
-        text = head + section + (tail.lstrip("\n") if found else "")
-        if found and tail.strip():
-            text = head + section + "\n" + tail.lstrip("\n")
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    open(md, "w").write(text)
+            "  erratically, for every tool. Hence the fresh journaled ext4 (BURROW_BENCH_FS)."]
+    section = write_section(md, "bench/pull.sh", out)
     print(section)
 
 
