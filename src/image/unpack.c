@@ -225,20 +225,22 @@ static int add_dir_fixup(struct writer *w, const char *path, mode_t mode, struct
 	return 0;
 }
 
-/* Hands a just-written file (fd) or directory (fd < 0: opened here as dirfd/leaf) to the hook. */
-static int hook_written(struct writer *w, int dirfd, const char *leaf, int fd, struct archive_entry *e,
-                        struct error *err)
+/* Hands a just-written file (open on fd) to the hook. */
+static int hook_written(struct writer *w, int fd, struct archive_entry *e, struct error *err)
+{
+	return w->hooks->written ? w->hooks->written(w->hooks->ctx, fd, e, err) : 0;
+}
+
+/* Hands a just-made directory (leaf in dirfd, opened here) to the hook. */
+static int hook_written_dir(struct writer *w, int dirfd, const char *leaf, struct archive_entry *e,
+                            struct error *err)
 {
 	if (!w->hooks->written)
 		return 0;
-	cleanup_close int dir = -1;
-	if (fd < 0) {
-		dir = openat(dirfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dir < 0)
-			return error_errno(err, "open directory");
-		fd = dir;
-	}
-	return w->hooks->written(w->hooks->ctx, fd, e, err);
+	cleanup_close int dir = openat(dirfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return error_errno(err, "open directory");
+	return hook_written(w, dir, e, err);
 }
 
 static int write_dir(struct writer *w, int parent_fd, const char *leaf, const char *path,
@@ -250,7 +252,7 @@ static int write_dir(struct writer *w, int parent_fd, const char *leaf, const ch
 		return -1;
 	if (!kept && mkdirat(parent_fd, leaf, (mode & 0777) | 0700) < 0)
 		return error_errno(err, "mkdir");
-	if (hook_written(w, parent_fd, leaf, -1, e, err) < 0)
+	if (hook_written_dir(w, parent_fd, leaf, e, err) < 0)
 		return -1;
 	return add_dir_fixup(w, path, mode, e, err);
 }
@@ -267,7 +269,7 @@ static int write_file(struct writer *w, struct archive *in, int parent_fd, const
 		return error_errno(err, "create");
 	if (write_data(w, in, e, fd, err) < 0)
 		return -1;
-	if (hook_written(w, -1, NULL, fd, e, err) < 0)
+	if (hook_written(w, fd, e, err) < 0)
 		return -1;
 	/* After the data: a write by a non-root owner clears setuid bits. */
 	if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
@@ -381,7 +383,7 @@ static int write_entry(struct writer *w, struct archive *in, struct archive_entr
 	if (strcmp(path, ".") == 0) {
 		if (link_name || type != AE_IFDIR)
 			return error_set(err, EINVAL, "replaces the root directory");
-		if (hook_written(w, w->root_fd, ".", -1, e, err) < 0)
+		if (hook_written_dir(w, w->root_fd, ".", e, err) < 0)
 			return -1;
 		return add_dir_fixup(w, ".", archive_entry_perm(e) & 07777, e, err);
 	}
