@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/config.h"
 
 struct verb {
 	const char *name;
@@ -36,6 +37,8 @@ static const struct verb verbs[] = {
          "login [-u USER] REGISTRY             check and save credentials for a registry"},
         {"logout", cmd_logout,
          "logout REGISTRY                      remove saved credentials for a registry"},
+        {"info", cmd_info,
+         "info [--json]                        settings, where each came from, config files"},
 };
 
 static void usage(FILE *out)
@@ -93,8 +96,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
+		if (strcmp(argv[1], verbs[i].name) != 0)
+			continue;
+		struct error err;
+		error_clear(&err);
+		if (config_load(&err) < 0) {
+			cli_report(&err);
+			return 2;
+		}
+		return verbs[i].run(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "burrow: unknown command '%s' (see 'burrow --help')\n", argv[1]);
 	return 2;

@@ -24,12 +24,19 @@ int cmd_inspect(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_logout(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 /* Pull text (a registry reference) into the store, with progress on stderr by verbosity
  * (0 quiet, 1 on a terminal, 2 a line per layer); print_name prints the stored name on stdout. */
 int cli_pull(const char *text, const char *platform_text, int verbosity, bool print_name, struct error *err);
 /* For start and create: says on stderr that text is pulled, then pulls it (source_paths.pull). */
 int cli_pull_for_use(void *ctx, const char *text, struct error *err);
+
+struct config_file;
+struct start_options;
+/* start and run's --conf FILE (NULL: none): its settings applied, its sections in conf and
+ * opts. Returns 0, or the exit status after printing the error. */
+int cli_load_conf(const char *verb, const char *path, struct config_file *conf, struct start_options *opts);
 
 struct store;
 /* Open the image store at the cache path (cli/images.c). */

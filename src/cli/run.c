@@ -41,7 +41,8 @@ static const char usage_text[] =
         "      --hostname NAME               a UTS namespace of its own with this host name\n"
         "      --read-only                   read-only root filesystem\n"
         "      --tmpfs DIR                   a fresh tmpfs on DIR\n"
-        "      --network host|none           the host's network (default) or only lo\n";
+        "      --network host|none           the host's network (default) or only lo\n"
+        "      --conf FILE                   settings, [environ] and [mounts] for this run\n";
 
 enum {
 	OPT_RM = 256,
@@ -53,14 +54,16 @@ enum {
 	OPT_READ_ONLY,
 	OPT_TMPFS,
 	OPT_NETWORK,
+	OPT_CONF,
 };
 
 struct run_flags {
 	bool rm, read_only;
 	const char *name;
 	const char *user;
-	char **mounts; /* -m specs for the plan */
-	char **env;    /* --env-file entries, then -e */
+	const char *conf; /* --conf FILE */
+	char **mounts;    /* -m specs for the plan */
+	char **env;       /* --env-file entries, then -e */
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -197,6 +200,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"tmpfs", required_argument, NULL, OPT_TMPFS},
 	        {"network", required_argument, NULL, OPT_NETWORK},
 	        {"net", required_argument, NULL, OPT_NETWORK},
+	        {"conf", required_argument, NULL, OPT_CONF},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -258,11 +262,14 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 				return cli_usage_error(
 				        "run", "--network '%s': only host and none are supported", optarg);
 			break;
+		case OPT_CONF:
+			f->conf = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
 		default:
-			if (optopt && strchr("vewu", optopt))
+			if ((optopt && strchr("vewu", optopt)) || optopt == OPT_CONF)
 				return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
 			if (optopt) {
 				char flag[3] = {'-', (char)optopt, '\0'};
@@ -312,6 +319,12 @@ int cmd_run(int argc, char **argv)
 	opts.tmpfs = tmpfs;
 	opts.argv = optind + 1 < argc ? argv + optind + 1 : NULL;
 	const char *arg = argv[optind];
+	cleanup_config_file struct config_file conf;
+	status = cli_load_conf("run", f.conf, &conf, &opts);
+	if (status != 0) {
+		run_flags_free(&f);
+		return status;
+	}
 
 	cleanup_free char *data = paths_data();
 	cleanup_free char *cache = paths_cache();

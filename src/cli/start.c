@@ -27,30 +27,46 @@ static const char usage_text[] =
         "  -e, --env KEY[=VALUE]       set a variable (KEY alone: take it from here)\n"
         "  -w, --workdir DIR           working directory inside\n"
         "      --pid                   new PID namespace (burrow reaps orphans as PID 1)\n"
-        "      --no-cwd                do not bind the current directory\n";
+        "      --no-cwd                do not bind the current directory\n"
+        "      --conf FILE             settings, [environ] and [mounts] for this start\n";
 
 enum {
 	OPT_RW = 256,
 	OPT_PID,
-	OPT_NO_CWD
+	OPT_NO_CWD,
+	OPT_CONF
 };
+
+int cli_load_conf(const char *verb, const char *path, struct config_file *conf, struct start_options *opts)
+{
+	memset(conf, 0, sizeof(*conf));
+	if (!path)
+		return 0;
+	struct error err;
+	error_clear(&err);
+	if (config_load_extra(path, conf, &err) < 0) {
+		error_prefix(&err, "%s --conf", verb);
+		cli_report(&err);
+		return 2;
+	}
+	opts->conf = conf;
+	opts->conf_path = path;
+	return 0;
+}
 
 int cmd_start(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"root", no_argument, NULL, 'r'},
-	        {"rw", no_argument, NULL, OPT_RW},
-	        {"mount", required_argument, NULL, 'm'},
-	        {"env", required_argument, NULL, 'e'},
-	        {"workdir", required_argument, NULL, 'w'},
-	        {"pid", no_argument, NULL, OPT_PID},
-	        {"no-cwd", no_argument, NULL, OPT_NO_CWD},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
+	        {"root", no_argument, NULL, 'r'},          {"rw", no_argument, NULL, OPT_RW},
+	        {"mount", required_argument, NULL, 'm'},   {"env", required_argument, NULL, 'e'},
+	        {"workdir", required_argument, NULL, 'w'}, {"pid", no_argument, NULL, OPT_PID},
+	        {"no-cwd", no_argument, NULL, OPT_NO_CWD}, {"conf", required_argument, NULL, OPT_CONF},
+	        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	struct start_options opts = {0};
 	cleanup_strv char **mounts = NULL;
 	cleanup_strv char **env = NULL;
+	const char *conf_path = NULL;
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+rm:e:w:h", longopts, NULL)) != -1) {
@@ -78,11 +94,14 @@ int cmd_start(int argc, char **argv)
 		case OPT_NO_CWD:
 			opts.no_cwd = true;
 			break;
+		case OPT_CONF:
+			conf_path = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			if (optopt && strchr("mew", optopt))
+			if ((optopt && strchr("mew", optopt)) || optopt == OPT_CONF)
 				return cli_usage_error("start", "option '%s' needs a value",
 				                       argv[optind - 1]);
 			return cli_usage_error("start", "unknown option '%s'", argv[optind - 1]);
@@ -93,6 +112,10 @@ int cmd_start(int argc, char **argv)
 	opts.mounts = mounts;
 	opts.env = env;
 	opts.argv = optind + 1 < argc ? argv + optind + 1 : NULL;
+	cleanup_config_file struct config_file conf;
+	int conf_status = cli_load_conf("start", conf_path, &conf, &opts);
+	if (conf_status != 0)
+		return conf_status;
 
 	cleanup_free char *data = paths_data();
 	cleanup_free char *cache = paths_cache();

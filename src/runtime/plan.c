@@ -13,6 +13,7 @@
 #include "runtime/environ.h"
 #include "runtime/identity.h"
 #include "runtime/mountspec.h"
+#include "runtime/plan_config.h"
 #include "runtime/userns.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -202,7 +203,10 @@ static int plan_identity(struct run_plan *plan, const struct start_source *src,
 	const char *home = id->root ? "/root" : id->home;
 	const char *user = id->root ? "root" : id->name;
 	struct environ_identity ident = {.home = home, .user = user};
-	plan->env = environ_build(src->image_env, environ, &ident, opts->env, err);
+	cleanup_strv char **user_env = plan_config_environ(opts, err);
+	if (!user_env)
+		return -1;
+	plan->env = environ_build(src->image_env, environ, &ident, user_env, err);
 	return plan->env ? 0 : -1;
 }
 
@@ -333,7 +337,8 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
 	if (mount_home_enabled() && home && strcmp(home, "/") != 0 && fs_is_dir(home) &&
 	    add_mount(plan, PLAN_MOUNT_BIND, home, home, NULL, false, false, err) < 0)
 		goto fail;
-	if (add_user_mounts(plan, opts, cwd, err) < 0)
+	if (plan_config_mounts(plan, opts, err) < 0 || add_user_mounts(plan, opts, cwd, err) < 0 ||
+	    plan_config_hooks(plan, err) < 0)
 		goto fail;
 	if (add_tmpfs_mounts(plan, opts, err) < 0)
 		goto fail;
@@ -414,5 +419,6 @@ void plan_free(struct run_plan *plan)
 	free(plan->workdir);
 	free(plan->image_workdir);
 	free(plan->hostname);
+	strv_free(plan->hooks);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -10,6 +10,7 @@
 
 #include "runtime/identity.h"
 #include "runtime/idmap.h"
+#include "util/config.h"
 #include "util/error.h"
 
 enum plan_mount_kind {
@@ -21,13 +22,22 @@ enum plan_mount_kind {
 	PLAN_MOUNT_SYMLINK, /* a symlink at target pointing to data (made in a tmpfs such as /dev) */
 };
 
+/* What to make when a mount point is missing in the root. */
+enum plan_create {
+	PLAN_CREATE_AUTO, /* a directory, or an empty file when the source is not a directory */
+	PLAN_CREATE_DIR,  /* mounts.d's x-create=dir */
+	PLAN_CREATE_FILE, /* x-create=file */
+	PLAN_CREATE_NONE, /* mounts.d without x-create: the mount point must exist */
+};
+
 struct plan_mount {
 	enum plan_mount_kind kind;
+	enum plan_create create;
 	char *source; /* PLAN_MOUNT_BIND: absolute host path */
 	char *target; /* absolute path inside the container */
 	char *data;   /* TMPFS: fsconfig options "mode=1777,size=..."; CONTENT: bytes; SYMLINK: link text */
 	bool readonly;
-	bool optional; /* skip when the source is missing on the host */
+	bool optional; /* skip when the source (or, with PLAN_CREATE_NONE, the mount point) is missing */
 };
 
 /* A root made of image layers: an overlay mounted inside the namespace (userxattr). */
@@ -72,6 +82,7 @@ struct run_plan {
 	bool no_cwd;         /* --no-cwd */
 	bool default_argv;   /* no command given and none in the image: the login shell */
 	char *image_workdir; /* start: the image's WorkingDir, used when the cwd is not visible */
+	char **hooks;        /* hooks.d programs, run by rootfs_enter before pivot_root */
 };
 
 struct start_options {
@@ -91,6 +102,8 @@ struct start_options {
 	char **tmpfs;           /* targets of fresh tmpfs mounts (--tmpfs) */
 	bool user_set;          /* -u: the user is user_uid:user_gid inside (single-id maps) */
 	uint32_t user_uid, user_gid;
+	const struct config_file *conf; /* --conf FILE's [environ] and [mounts]; NULL without */
+	const char *conf_path;
 };
 
 /* The command a plan runs by the rules above: NULL-terminated, empty when neither the options

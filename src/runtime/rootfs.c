@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/hooks.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/strv.h"
@@ -123,6 +124,17 @@ static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, st
 {
 	cleanup_close int mnt_fd = -1;
 	bool want_file = false;
+	if (m->create == PLAN_CREATE_NONE) {
+		/* mounts.d as fstab: without x-create the mount point must be there already. */
+		cleanup_close int fd = fs_open_in_root(root_fd, m->target, O_PATH, 0);
+		if (fd < 0 && errno == ENOENT && m->optional)
+			return 0;
+		if (fd < 0 && errno == ENOENT)
+			return error_set(err, ENOENT,
+			                 "mount point %s does not exist in the container (add "
+			                 "x-create=dir or x-create=file)",
+			                 m->target);
+	}
 	switch (m->kind) {
 	case PLAN_MOUNT_SYMLINK:
 		return make_symlink(root_fd, m->target, m->data, err);
@@ -158,6 +170,8 @@ static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, st
 	}
 	if (mnt_fd < 0)
 		return -1;
+	if (m->create != PLAN_CREATE_AUTO)
+		want_file = m->create == PLAN_CREATE_FILE;
 	if (m->readonly && set_readonly(mnt_fd, true) < 0)
 		return error_errno(err, "make %s read-only", m->target);
 	return attach(mnt_fd, root_fd, m->target, want_file, err);
@@ -287,7 +301,15 @@ int rootfs_enter(struct run_plan *plan, struct error *err)
 	if (plan_resolve_in_root(plan, root_fd, err) < 0)
 		return -1;
 	cleanup_close int scratch_fd = -1;
-	for (size_t i = 0; i < plan->n_mounts; i++) {
+	size_t i = 0;
+	for (; i < plan->n_mounts; i++) {
+		if (do_mount(&plan->mounts[i], root_fd, &scratch_fd, err) < 0)
+			return -1;
+	}
+	/* Hooks see the assembled root; the mounts they ask for follow them. */
+	if (hooks_run(plan, root, err) < 0)
+		return -1;
+	for (; i < plan->n_mounts; i++) {
 		if (do_mount(&plan->mounts[i], root_fd, &scratch_fd, err) < 0)
 			return -1;
 	}
