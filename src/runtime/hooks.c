@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,8 @@ static _Noreturn void exec_hook(const char *hook, const char *root, long contain
 	int e = fcntl(environ_fd, F_DUPFD_CLOEXEC, 10), m = fcntl(mounts_fd, F_DUPFD_CLOEXEC, 10);
 	if (e < 0 || m < 0 || dup2(e, HOOK_ENVIRON_FD) < 0 || dup2(m, HOOK_MOUNTS_FD) < 0)
 		_exit(127);
+	/* A hook must not outlive a start that was killed. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -99,22 +102,9 @@ static int take_mounts(struct run_plan *plan, int fd, const char *hook, struct e
 	cleanup_free char *text = take_output(fd, hook, err);
 	if (!text)
 		return -1;
-	unsigned line_no = 0;
-	for (char *p = text; *p;) {
-		char *end = strchrnul(p, '\n');
-		char *next = *end ? end + 1 : end;
-		*end = '\0';
-		line_no++;
-		p += strspn(p, " \t");
-		if (*p && *p != '#') {
-			char origin[PATH_MAX + 64];
-			snprintf(origin, sizeof(origin), "hook %s: BURROW_MOUNTS line %u", hook, line_no);
-			if (plan_config_add_mount(plan, p, origin, err) < 0)
-				return -1;
-		}
-		p = next;
-	}
-	return 0;
+	char origin[PATH_MAX + 32];
+	snprintf(origin, sizeof(origin), "hook %s: BURROW_MOUNTS", hook);
+	return plan_config_add_mounts(plan, text, origin, err);
 }
 
 static int run_one(struct run_plan *plan, const char *hook, const char *root, long container_pid,

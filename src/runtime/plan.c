@@ -266,14 +266,6 @@ static int add_tmpfs_mounts(struct run_plan *plan, const struct start_options *o
 	return 0;
 }
 
-static int append(char ***v, char *const *items)
-{
-	for (size_t i = 0; items && items[i]; i++)
-		if (strv_push(v, items[i]) < 0)
-			return -1;
-	return 0;
-}
-
 char **plan_command(const struct start_source *src, const struct start_options *opts)
 {
 	bool given = opts->argv && opts->argv[0];
@@ -282,15 +274,15 @@ char **plan_command(const struct start_source *src, const struct start_options *
 		return NULL;
 	int rc = 0;
 	if (!opts->docker) {
-		rc = append(&argv, given ? opts->argv : src->image_cmd);
+		rc = strv_extend(&argv, given ? opts->argv : src->image_cmd);
 	} else if (opts->entrypoint) {
 		/* As docker: --entrypoint resets the image's Cmd too; "" clears the entrypoint. */
 		if (opts->entrypoint[0])
 			rc = strv_push(&argv, opts->entrypoint);
-		rc = rc < 0 ? rc : append(&argv, given ? opts->argv : NULL);
+		rc = rc < 0 ? rc : strv_extend(&argv, given ? opts->argv : NULL);
 	} else {
-		rc = append(&argv, src->image_entrypoint);
-		rc = rc < 0 ? rc : append(&argv, given ? opts->argv : src->image_cmd_args);
+		rc = strv_extend(&argv, src->image_entrypoint);
+		rc = rc < 0 ? rc : strv_extend(&argv, given ? opts->argv : src->image_cmd_args);
 	}
 	if (rc < 0) {
 		strv_free(argv);

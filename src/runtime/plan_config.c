@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +18,6 @@
 #include "util/strv.h"
 
 #define CONFIG_DIR_FILE_MAX (1 << 20)
-
-static int append(char ***v, char *const *items)
-{
-	for (size_t i = 0; items && items[i]; i++)
-		if (strv_push(v, items[i]) < 0)
-			return -1;
-	return 0;
-}
 
 char **plan_config_environ(const struct start_options *opts, struct error *err)
 {
@@ -42,10 +35,11 @@ char **plan_config_environ(const struct start_options *opts, struct error *err)
 			error_prefix(err, "%s", files[i]);
 			return NULL;
 		}
-		if (append(&out, entries) < 0)
+		if (strv_extend(&out, entries) < 0)
 			return error_set(err, ENOMEM, "out of memory"), NULL;
 	}
-	if (append(&out, opts->conf ? opts->conf->environ : NULL) < 0 || append(&out, opts->env) < 0)
+	if (strv_extend(&out, opts->conf ? opts->conf->environ : NULL) < 0 ||
+	    strv_extend(&out, opts->env) < 0)
 		return error_set(err, ENOMEM, "out of memory"), NULL;
 	return steal_pointer(&out);
 }
@@ -75,13 +69,8 @@ int plan_config_add_mount(struct run_plan *plan, const char *line, const char *o
 	return 0;
 }
 
-static int add_fstab_file(struct run_plan *plan, const char *path, struct error *err)
+int plan_config_add_mounts(struct run_plan *plan, char *text, const char *origin, struct error *err)
 {
-	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, CONFIG_DIR_FILE_MAX, NULL, err);
-	if (!text) {
-		error_prefix(err, "%s", path);
-		return -1;
-	}
 	unsigned line_no = 0;
 	for (char *p = text; *p;) {
 		char *end = strchrnul(p, '\n');
@@ -90,14 +79,24 @@ static int add_fstab_file(struct run_plan *plan, const char *path, struct error 
 		line_no++;
 		p += strspn(p, " \t");
 		if (*p && *p != '#') {
-			char origin[4200];
-			snprintf(origin, sizeof(origin), "%s:%u", path, line_no);
-			if (plan_config_add_mount(plan, p, origin, err) < 0)
+			char line_origin[PATH_MAX + 64];
+			snprintf(line_origin, sizeof(line_origin), "%s:%u", origin, line_no);
+			if (plan_config_add_mount(plan, p, line_origin, err) < 0)
 				return -1;
 		}
 		p = next;
 	}
 	return 0;
+}
+
+static int add_fstab_file(struct run_plan *plan, const char *path, struct error *err)
+{
+	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, CONFIG_DIR_FILE_MAX, NULL, err);
+	if (!text) {
+		error_prefix(err, "%s", path);
+		return -1;
+	}
+	return plan_config_add_mounts(plan, text, path, err);
 }
 
 int plan_config_mounts(struct run_plan *plan, const struct start_options *opts, struct error *err)
@@ -109,7 +108,7 @@ int plan_config_mounts(struct run_plan *plan, const struct start_options *opts, 
 		if (add_fstab_file(plan, files[i], err) < 0)
 			return -1;
 	for (size_t i = 0; opts->conf && opts->conf->mounts && opts->conf->mounts[i]; i++) {
-		char origin[4200];
+		char origin[PATH_MAX + 16];
 		snprintf(origin, sizeof(origin), "%s:%u", opts->conf_path, opts->conf->mount_lines[i]);
 		if (plan_config_add_mount(plan, opts->conf->mounts[i], origin, err) < 0)
 			return -1;

@@ -14,5 +14,8 @@ int plan_config_mounts(struct run_plan *plan, const struct start_options *opts, 
 /* Parse one fstab line (origin "FILE:LINE" for messages) into plan->mounts, or skip it when
  * nofail and its source is missing. */
 int plan_config_add_mount(struct run_plan *plan, const char *line, const char *origin, struct error *err);
+/* plan_config_add_mount for each line of text (changed in place); '#' lines and blank ones
+ * are skipped; origin names the text, ":LINE" is added. */
+int plan_config_add_mounts(struct run_plan *plan, char *text, const char *origin, struct error *err);
 /* plan->hooks: the executables of hooks.d (system dir, then user dir, lexical order). */
 int plan_config_hooks(struct run_plan *plan, struct error *err);

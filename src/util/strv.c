@@ -38,6 +38,14 @@ int strv_push(char ***v, const char *s)
 	return strv_push_owned(v, strdup(s));
 }
 
+int strv_extend(char ***v, char *const *items)
+{
+	for (size_t i = 0; items && items[i]; i++)
+		if (strv_push(v, items[i]) < 0)
+			return -1;
+	return 0;
+}
+
 char **strv_copy(char *const *v)
 {
 	char **out = calloc(1, sizeof(char *));

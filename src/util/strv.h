@@ -10,6 +10,8 @@ size_t strv_len(char *const *v);
 int strv_push(char ***v, const char *s);
 /* Append s itself (ownership moves into the vector). */
 int strv_push_owned(char ***v, char *s);
+/* Append a copy of each of items (may be NULL); returns 0, or -1 with errno = ENOMEM. */
+int strv_extend(char ***v, char *const *items);
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 static inline void cleanup_strv_fn(char ***v)

@@ -59,6 +59,20 @@ static void test_copy(void **state)
 	assert_null(e[0]);
 }
 
+static void test_extend_appends_copies(void **state)
+{
+	char *items[] = {"b", "c", NULL};
+	char **v = NULL;
+	assert_int_equal(strv_push(&v, "a"), 0);
+	assert_int_equal(strv_extend(&v, NULL), 0);
+	assert_int_equal(strv_extend(&v, items), 0);
+	assert_int_equal(strv_len(v), 3);
+	assert_string_equal(v[2], "c");
+	assert_ptr_not_equal(v[1], items[0]);
+	assert_null(v[3]);
+	strv_free(v);
+}
+
 static void test_env_find_needs_exact_key(void **state)
 {
 	char *env[] = {"PATHX=1", "PATH=/bin", "P=2", "EMPTY=", NULL};
@@ -90,6 +104,7 @@ int main(void)
 	        cmocka_unit_test(test_push_copies_and_terminates),
 	        cmocka_unit_test(test_push_owned_null_is_enomem),
 	        cmocka_unit_test(test_copy),
+	        cmocka_unit_test(test_extend_appends_copies),
 	        cmocka_unit_test(test_env_find_needs_exact_key),
 	        cmocka_unit_test(test_env_set_replaces_in_place),
 	};
