@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "util/cleanup.h"
 #include "util/config.h"
+#include "util/fs.h"
 #include "util/paths.h"
 #include "util/strv.h"
 
@@ -34,7 +35,26 @@ static char *effective(const struct config_key *k)
 
 static const char *const dir_kinds[][2] = {{"environ.d", ".env"}, {"mounts.d", ".fstab"}, {"hooks.d", NULL}};
 
-static int print_text(char **files[3], const char *sys_dir, const char *user_dir)
+/* The burrow.conf files that exist, system first. */
+static char **conf_files(const char *sys_dir, const char *user_dir)
+{
+	char **out = calloc(1, sizeof(char *));
+	const char *dirs[] = {sys_dir, user_dir};
+	for (size_t i = 0; out && i < 2; i++) {
+		char *path = NULL;
+		if (!dirs[i] || asprintf(&path, "%s/burrow.conf", dirs[i]) < 0)
+			continue;
+		if (!fs_is_file(path)) {
+			free(path);
+		} else if (strv_push_owned(&out, path) < 0) {
+			strv_free(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+static int print_text(char **files[3], char **confs, const char *sys_dir, const char *user_dir)
 {
 	for (size_t i = 0; i < config_n_keys; i++) {
 		cleanup_free char *value = effective(&config_keys[i]);
@@ -42,13 +62,15 @@ static int print_text(char **files[3], const char *sys_dir, const char *user_dir
 		       config_origin(config_keys[i].name));
 	}
 	printf("\nsystem directory: %s\nuser directory: %s\n", sys_dir, user_dir ? user_dir : "");
+	for (size_t i = 0; confs[i]; i++)
+		printf("burrow.conf: %s\n", confs[i]);
 	for (size_t k = 0; k < 3; k++)
 		for (size_t i = 0; files[k][i]; i++)
 			printf("%s: %s\n", dir_kinds[k][0], files[k][i]);
 	return 0;
 }
 
-static int print_json(char **files[3], const char *sys_dir, const char *user_dir)
+static int print_json(char **files[3], char **confs, const char *sys_dir, const char *user_dir)
 {
 	json_t *root = json_object(), *settings = json_array();
 	json_object_set_new(root, "settings", settings);
@@ -60,6 +82,10 @@ static int print_json(char **files[3], const char *sys_dir, const char *user_dir
 	}
 	json_object_set_new(root, "system_dir", json_string(sys_dir));
 	json_object_set_new(root, "user_dir", json_string(user_dir ? user_dir : ""));
+	json_t *conf_list = json_array();
+	for (size_t i = 0; confs[i]; i++)
+		json_array_append_new(conf_list, json_string(confs[i]));
+	json_object_set_new(root, "burrow.conf", conf_list);
 	for (size_t k = 0; k < 3; k++) {
 		json_t *list = json_array();
 		for (size_t i = 0; files[k][i]; i++)
@@ -101,8 +127,14 @@ int cmd_info(int argc, char **argv)
 	}
 	cleanup_free char *sys_dir = config_system_dir();
 	cleanup_free char *user_dir = config_user_dir();
+	cleanup_strv char **confs = sys_dir ? conf_files(sys_dir, user_dir) : NULL;
+	if (rc == 0 && !confs) {
+		fprintf(stderr, "burrow: out of memory\n");
+		rc = 1;
+	}
 	if (rc == 0)
-		rc = json ? print_json(files, sys_dir, user_dir) : print_text(files, sys_dir, user_dir);
+		rc = json ? print_json(files, confs, sys_dir, user_dir)
+		          : print_text(files, confs, sys_dir, user_dir);
 	for (size_t k = 0; k < 3; k++)
 		strv_free(files[k]);
 	return rc;

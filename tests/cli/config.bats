@@ -30,6 +30,18 @@ info_line() {
 	as_user burrow info | grep "^$1="
 }
 
+@test "info lists the configuration files a start reads, in order" {
+	echo 'RETRY_MS 1' | conf_file "$USR/burrow.conf"
+	echo A=1 | conf_file "$USR/environ.d/b.env"
+	echo B=1 | conf_file "$SYS/environ.d/z.env"
+	echo '#!/bin/sh' | conf_file "$SYS/hooks.d/10-h" 0755
+	run as_user burrow info
+	[ "$status" -eq 0 ]
+	same "$(sed -n '/^burrow.conf: \|^environ.d: \|^mounts.d: \|^hooks.d: /p' <<<"$output")" \
+		"$(printf '%s\n' "burrow.conf: $USR/burrow.conf" "environ.d: $SYS/environ.d/z.env" \
+			"environ.d: $USR/environ.d/b.env" "hooks.d: $SYS/hooks.d/10-h")"
+}
+
 @test "info shows each setting's default when nothing configures it" {
 	run info_line BURROW_HTTP_TIMEOUT
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
@@ -92,8 +104,8 @@ info_line() {
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 	same "$(jq -r '.settings[] | select(.key == "BURROW_MOUNT_HOME") | "\(.value) \(.origin)"' <<<"$output")" \
 		"no $SYS/burrow.conf:1"
-	same "$(jq -r '."environ.d"[0], ."mounts.d"[0], ."hooks.d"[0], .system_dir, .user_dir' <<<"$output")" \
-		"$(printf '%s\n' "$SYS/environ.d/a.env" "$USR/mounts.d/m.fstab" "$USR/hooks.d/10-h" "$SYS" "$USR")"
+	same "$(jq -r '."burrow.conf"[], ."environ.d"[], ."mounts.d"[], ."hooks.d"[], .system_dir, .user_dir' <<<"$output")" \
+		"$(printf '%s\n' "$SYS/burrow.conf" "$SYS/environ.d/a.env" "$USR/mounts.d/m.fstab" "$USR/hooks.d/10-h" "$SYS" "$USR")"
 }
 
 @test "environ.d variables reach the program, system files first, and -e beats them" {
