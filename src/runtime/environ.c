@@ -64,6 +64,12 @@ static bool user_key_valid(const char *entry, size_t keylen)
 	return true;
 }
 
+bool environ_entry_valid(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+	return user_key_valid(entry, eq ? (size_t)(eq - entry) : strlen(entry));
+}
+
 static int add_user_entry(char ***env, char *const *host_env, const char *entry, struct error *err)
 {
 	const char *eq = strchr(entry, '=');

@@ -2,6 +2,8 @@
  * of host variables, then the identity's HOME/USER/LOGNAME, then -e. Pure; no BURROW_* ever passes. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "util/error.h"
 
 struct environ_identity {
@@ -21,6 +23,9 @@ extern const char *const environ_host_prefixes[];
  * Returns a new NULL-terminated vector, or NULL with err. */
 char **environ_build(char *const *image_env, char *const *host_env, const struct environ_identity *ident,
                      char *const *user_env, struct error *err);
+
+/* Whether entry ("K=V" or "K") has a key a variable can have, as -e requires. */
+bool environ_entry_valid(const char *entry);
 
 /* PATH used when the image sets none. */
 #define ENVIRON_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -88,7 +88,7 @@ static int take_environ(struct run_plan *plan, int fd, const char *hook, struct 
 		return -1;
 	}
 	for (size_t i = 0; entries[i]; i++) {
-		if (!strchr(entries[i], '='))
+		if (!strchr(entries[i], '=') || !environ_entry_valid(entries[i]))
 			return error_set(err, EINVAL, "hook %s: BURROW_ENVIRON line '%s' is not KEY=VALUE",
 			                 hook, entries[i]);
 		if (strv_env_set(&plan->env, entries[i]) < 0)

@@ -35,6 +35,11 @@ char **plan_config_environ(const struct start_options *opts, struct error *err)
 			error_prefix(err, "%s", files[i]);
 			return NULL;
 		}
+		for (size_t k = 0; entries[k]; k++)
+			if (!environ_entry_valid(entries[k]))
+				return error_set(err, EINVAL, "%s: '%s' is not KEY=VALUE or KEY", files[i],
+				                 entries[k]),
+				       NULL;
 		if (strv_extend(&out, entries) < 0)
 			return error_set(err, ENOMEM, "out of memory"), NULL;
 	}

@@ -120,6 +120,13 @@ info_line() {
 	! grep -q '^IGNORED=' <<<"$output"
 }
 
+@test "a bad environ.d line fails the start naming the file and the line" {
+	printf 'GOOD=1\nBAD KEY=1\n' | conf_file "$USR/environ.d/x.env"
+	run --separate-stderr as_user burrow start c true
+	[ "$status" -eq 125 ]
+	one_error_line "$USR/environ.d/x.env" "'BAD KEY=1' is not KEY=VALUE"
+}
+
 @test "mounts.d binds a host directory read-only" {
 	mkdir -p "$TEST_TMP/share"
 	echo hello >"$TEST_TMP/share/f"
@@ -215,6 +222,14 @@ info_line() {
 	run as_user burrow start c sh -c 'echo $HOOKED; cat /hooked/f; touch /hooked/g 2>/dev/null || echo ro'
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 	same "$output" "$(printf 'yes\nmounted\nro')"
+}
+
+@test "a hook that cannot be executed aborts the start naming it" {
+	printf '#!/no/such/interpreter\n' | conf_file "$USR/hooks.d/10-broken" 0755
+	run --separate-stderr as_user burrow start c echo ran
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	one_error_line "$USR/hooks.d/10-broken" "exit status 127" "#!"
 }
 
 @test "a failing hook aborts the start with 125 and a message naming it" {

@@ -114,6 +114,17 @@ static void test_env_file(void **state)
 	assert_string_equal(err.msg, "line 2: empty variable name");
 }
 
+static void test_entry_valid(void **state)
+{
+	assert_true(environ_entry_valid("A=1"));
+	assert_true(environ_entry_valid("A"));
+	assert_true(environ_entry_valid("a.b-c=x y"));
+	assert_false(environ_entry_valid("=1"));
+	assert_false(environ_entry_valid(""));
+	assert_false(environ_entry_valid("A B=1"));
+	assert_false(environ_entry_valid("A\t"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +135,7 @@ int main(void)
 	        cmocka_unit_test(test_invalid_user_entries),
 	        cmocka_unit_test(test_allow_lists_have_no_private_names),
 	        cmocka_unit_test(test_env_file),
+	        cmocka_unit_test(test_entry_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
