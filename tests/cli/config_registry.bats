@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Registry settings read from burrow.conf: a registry reached by a name that is not loopback
-# needs BURROW_INSECURE_REGISTRIES for plain http, and a user's burrow.conf can give it.
+# Configuration that needs a registry: BURROW_INSECURE_REGISTRIES from a user's burrow.conf
+# (a registry reached by a name that is not loopback needs it for plain http), and run --conf.
 
 load helpers
 load fixtures/expect
@@ -48,4 +48,18 @@ teardown() {
 	[ "$status" -eq 0 ] || { echo "$stderr" >&2; false; }
 	run as_user burrow images
 	[[ "$output" == *"$REMOTE/busybox"* ]] || { echo "$output" >&2; false; }
+}
+
+@test "run --conf gives its [environ] and [mounts] to that run only" {
+	mkdir -p "$TEST_TMP/extra"
+	echo extra >"$TEST_TMP/extra/f"
+	printf '%s\n' "[environ]" "FROM_CONF=yes" "[mounts]" \
+		"$TEST_TMP/extra /extra none ro,x-create=dir" >"$TEST_TMP/job.conf"
+	chown -R "$TEST_USER:" "$TEST_TMP"
+	run --separate-stderr as_user burrow run --conf "$TEST_TMP/job.conf" "$PLAIN/busybox:latest" \
+		sh -c 'echo "$FROM_CONF"; cat /extra/f'
+	[ "$status" -eq 0 ] || { echo "$stderr" >&2; false; }
+	same "$output" "$(printf 'yes\nextra')"
+	run as_user burrow run "$PLAIN/busybox:latest" sh -c 'echo "${FROM_CONF:-unset}"; test -e /extra || echo no-extra'
+	same "$output" "$(printf 'unset\nno-extra')"
 }
