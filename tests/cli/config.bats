@@ -117,7 +117,7 @@ info_line() {
 	grep -qxF FROM_SYS=sys <<<"$output"
 	grep -qxF SHARED=user <<<"$output"
 	grep -qxF LAST=cli <<<"$output"
-	! grep -q '^IGNORED=' <<<"$output"
+	[[ "$output" != *IGNORED=* ]]
 }
 
 @test "a bad environ.d line fails the start naming the file and the line" {
@@ -196,13 +196,13 @@ info_line() {
 	same "${lines[0]}" "${lines[-3]}"
 	same "${lines[1]}" "${lines[-2]}"
 	[ "${lines[0]}" != "$(readlink /proc/self/ns/mnt)" ]
-	! grep -q SECRET <<<"$output"
+	[[ "$output" != *SECRET* ]]
 	grep -q '^BURROW_ROOTFS=/' <<<"$output"
 	grep -q '^BURROW_PID=[0-9]' <<<"$output"
 	grep -q '^BURROW_ENVIRON=/' <<<"$output"
 	grep -q '^BURROW_MOUNTS=/' <<<"$output"
 	# The root a hook sees is not yet the process's /: pivot_root has not happened.
-	! grep -qx 'BURROW_ROOTFS=/' <<<"$output"
+	[[ $'\n'"$output"$'\n' != *$'\nBURROW_ROOTFS=/\n'* ]]
 }
 
 @test "BURROW_PID names the container's process as the host sees it" {
@@ -211,6 +211,15 @@ info_line() {
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 	mapfile -t lines <<<"$output"
 	same "${lines[0]}" "${lines[1]}"
+}
+
+@test "with --pid, BURROW_PID is the container's PID 1 as the host sees it" {
+	printf '#!/bin/sh\ncat /proc/$BURROW_PID/status >"$BURROW_ROOTFS/tmp/status"\n' |
+		conf_file "$USR/hooks.d/10-pid" 0755
+	run as_user burrow start --pid c grep ^NSpid: /tmp/status
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	# The host's number, then 1 in the container's PID namespace.
+	[[ "$output" =~ ^NSpid:[[:space:]]+[0-9]+[[:space:]]+1$ ]] || { echo "$output" >&2; false; }
 }
 
 @test "a hook's BURROW_ENVIRON and BURROW_MOUNTS lines take effect" {

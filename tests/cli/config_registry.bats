@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Configuration that needs a registry: BURROW_INSECURE_REGISTRIES from a user's burrow.conf
 # (a registry reached by a name that is not loopback needs it for plain http), and run --conf.
+# shellcheck disable=SC2016 # $ in single quotes is expanded by the shell in the container
 
 load helpers
 load fixtures/expect
