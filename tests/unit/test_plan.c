@@ -49,6 +49,11 @@ static int setup(void **state)
 	write_file(fx->dir, "bin/sh", "", 0755);
 	fx->root_fd = open(fx->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fx->root_fd >= 0);
+	/* No host's or developer's configuration may change a plan under test. */
+	snprintf(path, sizeof(path), "%s/sysconf", fx->dir);
+	setenv("BURROW_SYSCONF_PATH", path, 1);
+	snprintf(path, sizeof(path), "%s/userconf", fx->dir);
+	setenv("BURROW_CONFIG_PATH", path, 1);
 	*state = fx;
 	return 0;
 }
@@ -335,6 +340,68 @@ static void test_tmpfs_hostname_and_network(void **state)
 	assert_non_null(strstr(err.msg, "--tmpfs '/'"));
 }
 
+static void make_dirs(const char *dir, const char *const *subs)
+{
+	char path[256];
+	for (size_t i = 0; subs[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subs[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+}
+
+static void test_config_dirs_add_env_mounts_and_hooks(void **state)
+{
+	struct fixture *fx = *state;
+	make_dirs(fx->dir, (const char *const[]){"sysconf", "sysconf/environ.d", "sysconf/mounts.d",
+	                                         "userconf", "userconf/hooks.d", "userconf/environ.d", NULL});
+	write_file(fx->dir, "sysconf/environ.d/a.env", "SITE=1\nBOTH=sys\n", 0644);
+	write_file(fx->dir, "userconf/environ.d/b.env", "BOTH=user\nCLI=user\n", 0644);
+	char text[512];
+	snprintf(text, sizeof(text), "# site\n%s/app /app none ro\n/no/such /x none nofail\n", fx->dir);
+	write_file(fx->dir, "sysconf/mounts.d/m.fstab", text, 0644);
+	write_file(fx->dir, "userconf/hooks.d/10-h", "#!/bin/sh\n", 0755);
+	write_file(fx->dir, "userconf/hooks.d/20-not-executable", "#!/bin/sh\n", 0644);
+
+	char mount_arg[128];
+	snprintf(mount_arg, sizeof(mount_arg), "%s/app:/app", fx->dir);
+	char *mounts[] = {mount_arg, NULL};
+	char *env[] = {"CLI=cli", NULL};
+	struct start_source src = {.label = "c", .rootfs = fx->dir};
+	struct start_options opts = {.mounts = mounts, .env = env};
+	struct run_plan plan;
+	struct error err;
+	assert_int_equal(plan_build(&src, &opts, &plan, &err), 0);
+	assert_true(strv_env_find(plan.env, "SITE", 4) >= 0);
+	assert_string_equal(plan.env[strv_env_find(plan.env, "BOTH", 4)], "BOTH=user");
+	assert_string_equal(plan.env[strv_env_find(plan.env, "CLI", 3)], "CLI=cli");
+	/* The mounts.d line, then the -m one to the same place, which wins by coming later. */
+	size_t first = plan.n_mounts;
+	for (size_t i = 0; i < plan.n_mounts; i++)
+		if (strcmp(plan.mounts[i].target, "/app") == 0 && first == plan.n_mounts)
+			first = i;
+	assert_true(first < plan.n_mounts);
+	assert_true(plan.mounts[first].readonly);
+	assert_int_equal(plan.mounts[first].create, PLAN_CREATE_NONE);
+	const struct plan_mount *last = find_mount(&plan, "/app");
+	assert_ptr_not_equal(last, &plan.mounts[first]);
+	assert_false(last->readonly);
+	assert_null(find_mount(&plan, "/x"));
+	snprintf(text, sizeof(text), "%s/userconf/hooks.d/10-h", fx->dir);
+	assert_non_null(plan.hooks);
+	assert_string_equal(plan.hooks[0], text);
+	assert_null(plan.hooks[1]);
+	plan_free(&plan);
+
+	/* Without nofail a missing source stops the plan, naming the file and line. */
+	write_file(fx->dir, "sysconf/mounts.d/m.fstab", "\n/no/such /x\n", 0644);
+	assert_int_equal(plan_build(&src, &opts, &plan, &err), -1);
+	snprintf(text, sizeof(text),
+	         "%s/sysconf/mounts.d/m.fstab:2: mount source /no/such does not exist (create it, or add "
+	         "nofail to skip it)",
+	         fx->dir);
+	assert_string_equal(err.msg, text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +421,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_user_is_a_single_id_map_and_names_the_ids, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_tmpfs_hostname_and_network, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_config_dirs_add_env_mounts_and_hooks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
