@@ -5,21 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_paths.h"
 #include "runtime/fstab.h"
 #include "runtime/mountspec.h"
-
-static void check_path(const char *p)
-{
-	if (!p || p[0] != '/')
-		abort();
-	char *again = malloc(strlen(p) + 1);
-	if (!again)
-		abort();
-	mountspec_normalize(p, again);
-	if (strcmp(again, p) != 0)
-		abort();
-	free(again);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,11 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct plan_mount m;
 	struct error err = {0};
 	if (fstab_parse_line(line, "f:1", &m, &err) == 0) {
-		check_path(m.target);
+		fuzz_check_normal_path(m.target);
 		if (strcmp(m.target, "/") == 0)
 			abort();
 		if (m.kind == PLAN_MOUNT_BIND)
-			check_path(m.source);
+			fuzz_check_normal_path(m.source);
 		else if (m.kind != PLAN_MOUNT_TMPFS || m.source || !m.data || m.create == PLAN_CREATE_FILE)
 			abort();
 		fstab_mount_free(&m);

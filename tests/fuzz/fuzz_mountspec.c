@@ -4,20 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_paths.h"
 #include "runtime/mountspec.h"
-
-static void check_path(const char *p)
-{
-	if (!p || p[0] != '/')
-		abort();
-	char *again = malloc(strlen(p) + 1);
-	if (!again)
-		abort();
-	mountspec_normalize(p, again);
-	if (strcmp(again, p) != 0 || strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../"))
-		abort();
-	free(again);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mount_spec m;
 	struct error err = {0};
 	if (mountspec_parse(spec, cwd, &m, &err) == 0) {
-		check_path(m.source);
-		check_path(m.target);
+		fuzz_check_normal_path(m.source);
+		fuzz_check_normal_path(m.target);
 		if (strcmp(m.target, "/") == 0)
 			abort();
 		mountspec_free(&m);
