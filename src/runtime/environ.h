@@ -22,6 +22,9 @@ extern const char *const environ_host_prefixes[];
 char **environ_build(char *const *image_env, char *const *host_env, const struct environ_identity *ident,
                      char *const *user_env, struct error *err);
 
+/* Apply -e arguments (as environ_build takes user_env) to env in place; -1 with err. */
+int environ_override(char ***env, char *const *host_env, char *const *user_env, struct error *err);
+
 /* PATH used when the image sets none. */
 #define ENVIRON_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
