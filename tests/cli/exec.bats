@@ -1,0 +1,252 @@
+#!/usr/bin/env bats
+# burrow exec: joining a running instance's namespaces, root, working directory and environment;
+# instance records (written, removed, pruned, never trusted); list --fancy and --json.
+# shellcheck disable=SC2016 # $ in single quotes is expanded by the shell in the container
+
+load helpers
+load fixtures/expect
+load fixtures/lab
+bats_require_minimum_version 1.5.0
+
+setup() {
+	burrow_setup
+	as_user burrow create --name c "$BUSYBOX_ROOTFS"
+}
+teardown() {
+	local pid
+	for pid in ${BACKGROUND:-}; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	burrow_teardown
+}
+
+# Starts `burrow start ARGS...` in the background as the test user and waits until its
+# instance shows in list --json; INSTANCE_PID is the instance's pid, BURROW_PID burrow's (from
+# its record), JOB the background job that waits for burrow.
+start_instance() {
+	as_user burrow start "$@" 3>&- &
+	JOB=$!
+	BACKGROUND="${BACKGROUND:-} $JOB"
+	local i
+	for i in $(seq 100); do
+		INSTANCE_PID=$(as_user burrow list --json | json '[x["pid"] for x in d if x["pid"]][0] if [x for x in d if x["pid"]] else ""')
+		if [ -n "$INSTANCE_PID" ]; then
+			BURROW_PID=$(json 'd["burrow_pid"]' <"$BURROW_RUNTIME_PATH/instances/$INSTANCE_PID.json")
+			BACKGROUND="$BACKGROUND $BURROW_PID"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no instance showed in list --json" >&2
+	return 1
+}
+
+# A record as burrow writes it, for the process PID with START_TIME, named NAME.
+fake_record() {
+	local pid=$1 start_time=$2 name=$3
+	mkdir -p "$BURROW_RUNTIME_PATH/instances"
+	printf '{"pid":%d,"start_time":%s,"name":"%s","container":true,"argv":["sleep"],"burrow_pid":1,"namespaces":%d,"started":1}' \
+		"$pid" "$start_time" "$name" $((0x10000000 | 0x00020000)) >"$BURROW_RUNTIME_PATH/instances/$pid.json"
+	chown -R "$TEST_USER:" "$BURROW_RUNTIME_PATH"
+}
+
+start_time_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
+
+@test "exec sees the container's files" {
+	as_user burrow start --rw c sh -c 'echo inside > /marker'
+	start_instance c sleep 30
+	run --separate-stderr as_user burrow exec c cat /marker
+	[ "$status" -eq 0 ]
+	same "$output" inside
+	same "$stderr" ""
+}
+
+@test "exec joins the instance's mount and user namespaces" {
+	start_instance c sleep 30
+	run as_user burrow exec c sh -c 'readlink /proc/self/ns/mnt; readlink /proc/self/ns/user'
+	[ "$status" -eq 0 ]
+	same "$output" "$(readlink "/proc/$INSTANCE_PID/ns/mnt")
+$(readlink "/proc/$INSTANCE_PID/ns/user")"
+}
+
+@test "exec into a --pid instance runs in its PID namespace" {
+	start_instance --pid c sleep 30
+	run as_user burrow exec c sh -c 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\0" " "'
+	[ "$status" -eq 0 ]
+	same "${lines[0]}" "$(readlink "/proc/$INSTANCE_PID/ns/pid")"
+	[[ "${lines[1]}" == "burrow start --pid c sleep 30"* ]]
+}
+
+@test "exec starts in the instance's working directory" {
+	start_instance -w /etc c sleep 30
+	run as_user burrow exec c pwd
+	[ "$status" -eq 0 ]
+	same "$output" /etc
+}
+
+@test "exec -w sets the working directory" {
+	start_instance -w /etc c sleep 30
+	run as_user burrow exec -w /bin c pwd
+	[ "$status" -eq 0 ]
+	same "$output" /bin
+}
+
+@test "exec takes the instance's environment, -e overrides it" {
+	start_instance -e FOO=from-start -e BAR=kept c sleep 30
+	run as_user burrow exec -e FOO=from-exec c sh -c 'echo "$FOO $BAR"'
+	[ "$status" -eq 0 ]
+	same "$output" "from-exec kept"
+}
+
+@test "exec of a --root instance is root inside" {
+	start_instance --root c sleep 30
+	run as_user burrow exec c id -u
+	[ "$status" -eq 0 ]
+	same "$output" 0
+}
+
+@test "exec by PID joins that instance" {
+	as_user burrow start --rw c sh -c 'echo yes > /by-pid'
+	start_instance c sleep 30
+	run as_user burrow exec "$INSTANCE_PID" cat /by-pid
+	[ "$status" -eq 0 ]
+	same "$output" yes
+}
+
+@test "exec passes the program's exit status through" {
+	start_instance c sleep 30
+	run as_user burrow exec c sh -c 'exit 42'
+	same "$status" 42
+}
+
+@test "exec exits with 128+N when the program dies of signal N" {
+	start_instance c sleep 30
+	run as_user burrow exec c sh -c 'kill -TERM $$'
+	same "$status" 143
+}
+
+@test "SIGTERM sent to burrow exec reaches the program" {
+	start_instance c sleep 30
+	# The program starts in the instance's working directory, this test's (bound in).
+	as_user env --default-signal=TERM burrow exec c sh -c 'trap "echo got TERM > trapped; exit 7" TERM; echo $PPID > exec.pid; while :; do sleep 0.1; done' 3>&- &
+	local job=$! rc=0
+	wait_for_file "$TEST_TMP/exec.pid"
+	same "$(cat "/proc/$(cat "$TEST_TMP/exec.pid")/comm")" burrow
+	kill -TERM "$(cat "$TEST_TMP/exec.pid")"
+	wait "$job" || rc=$?
+	same "$rc" 7
+	same "$(cat "$TEST_TMP/trapped")" "got TERM"
+}
+
+@test "exec of a missing command exits 127" {
+	start_instance c sleep 30
+	run -127 --separate-stderr as_user burrow exec c no-such-command
+	one_error_line "no-such-command"
+}
+
+@test "exec lets no host descriptor into the container" {
+	start_instance c sleep 30
+	run as_user sh -c 'exec 7</dev/null; burrow exec c ls /proc/self/fd'
+	[ "$status" -eq 0 ]
+	same "$(echo "$output" | tr '\n' ' ')" "0 1 2 3 "
+}
+
+@test "exec into a stopped container fails with one line" {
+	run --separate-stderr as_user burrow exec c true
+	same "$status" 125
+	one_error_line "no running instance of c"
+}
+
+@test "exec into an unknown name fails with one line" {
+	run --separate-stderr as_user burrow exec nothing true
+	same "$status" 125
+	one_error_line "nothing" "list --fancy"
+}
+
+@test "the instance record disappears when the program exits" {
+	as_user burrow start c sleep 1 3>&- &
+	local job=$! i
+	for i in $(seq 50); do
+		[ -n "$(ls "$BURROW_RUNTIME_PATH/instances" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	[ -n "$(ls "$BURROW_RUNTIME_PATH/instances")" ]
+	wait "$job"
+	same "$(ls "$BURROW_RUNTIME_PATH/instances")" ""
+}
+
+@test "the record is removed when the program dies of a signal" {
+	start_instance c sleep 30
+	kill -KILL "$INSTANCE_PID"
+	wait "$JOB" || true
+	same "$(ls "$BURROW_RUNTIME_PATH/instances")" ""
+}
+
+@test "a record left by kill -9 of burrow is pruned and never joined" {
+	start_instance c sleep 30
+	kill -9 "$BURROW_PID"
+	wait "$JOB" || true
+	# The program dies of its parent-death signal; only its record is left.
+	while [ -e "/proc/$INSTANCE_PID" ]; do sleep 0.1; done
+	[ -e "$BURROW_RUNTIME_PATH/instances/$INSTANCE_PID.json" ]
+	run --separate-stderr as_user burrow exec "$INSTANCE_PID" true
+	same "$status" 125
+	one_error_line "$INSTANCE_PID"
+	[ ! -e "$BURROW_RUNTIME_PATH/instances/$INSTANCE_PID.json" ]
+	run as_user burrow list --json
+	same "$(json '[x["state"] for x in d]' <<<"$output")" "['stopped']"
+}
+
+@test "a record whose pid now belongs to another process is refused" {
+	as_user sleep 30 &
+	BACKGROUND="$!"
+	local pid
+	pid=$(pgrep -u "$TEST_USER" -x sleep | head -1)
+	fake_record "$pid" $(($(start_time_of "$pid") + 1)) c
+	run --separate-stderr as_user burrow exec "$pid" true
+	same "$status" 125
+	one_error_line "no running burrow instance has PID $pid"
+	[ ! -e "$BURROW_RUNTIME_PATH/instances/$pid.json" ]
+}
+
+@test "exec refuses another user's process" {
+	sleep 30 &
+	BACKGROUND="$!"
+	fake_record "$BACKGROUND" "$(start_time_of "$BACKGROUND")" c
+	run --separate-stderr as_user burrow exec c true
+	same "$status" 125
+	one_error_line "$BACKGROUND" "another user"
+}
+
+@test "list --json shows running and stopped containers" {
+	as_user burrow create --name idle "$BUSYBOX_ROOTFS"
+	start_instance --pid c sleep 30
+	run --separate-stderr as_user burrow list --json
+	[ "$status" -eq 0 ]
+	same "$(json '[(x["name"], x["kind"], x["state"], x["source"]) for x in d]' <<<"$output")" \
+		"[('c', 'container', 'running', 'directory'), ('idle', 'container', 'stopped', 'directory')]"
+	same "$(json 'd[0]["pid"], d[0]["command"], d[0]["namespaces"]' <<<"$output")" \
+		"($INSTANCE_PID, ['sleep', '30'], ['user', 'mount', 'pid'])"
+	same "$(json 'd[1]["pid"], d[1]["command"], d[1]["started"]' <<<"$output")" "(None, None, None)"
+	local started
+	started=$(json 'd[0]["started"]' <<<"$output")
+	[ $(($(date +%s) - started)) -lt 60 ]
+}
+
+@test "list --fancy shows a table of containers and instances" {
+	as_user burrow create --name idle "$BUSYBOX_ROOTFS"
+	start_instance c sleep 30
+	run --separate-stderr as_user burrow list --fancy
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "NAME"*"PID"*"STATE/COMMAND"*"STARTED"*"SOURCE" ]]
+	[[ "${lines[1]}" =~ ^c\ +$INSTANCE_PID\ +sleep\ 30\ +[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\ +directory$ ]]
+	[[ "${lines[2]}" =~ ^idle\ +-\ +stopped\ +-\ +directory$ ]]
+	same "${#lines[@]}" 3
+}
+
+@test "plain list still prints names only while an instance runs" {
+	start_instance c sleep 30
+	run --separate-stderr as_user burrow list
+	[ "$status" -eq 0 ]
+	same "$output" c
+}
