@@ -25,6 +25,8 @@ static const struct verb verbs[] = {
         {"check", cmd_check, "check                                check this host's readiness"},
         {"pull", cmd_pull, "pull [--arch A] REF                  fetch an image from a registry"},
         {"import", cmd_import, "import [-o FILE] [-f] REF            an image as one squashfs file (.sqsh)"},
+        {"export", cmd_export,
+         "export [-o FILE] [-f] NAME           a container as one squashfs file (.sqsh)"},
         {"images", cmd_images, "images [--json] [NAME]               list images in the store"},
         {"rmi", cmd_rmi, "rmi NAME...                          remove images from the store"},
         {"gc", cmd_gc, "gc [--dry-run]                       free what no image or container uses"},
