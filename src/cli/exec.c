@@ -52,7 +52,7 @@ int cmd_exec(int argc, char **argv)
 			return cli_usage_error("exec", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (optind >= argc || !argv[optind][0])
 		return cli_usage_error("exec", "expected a container NAME or PID");
 	if (optind + 1 >= argc)
 		return cli_usage_error("exec", "expected a COMMAND after %s", argv[optind]);

@@ -6,6 +6,7 @@
 load helpers
 load fixtures/expect
 load fixtures/lab
+load fixtures/instances
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -13,32 +14,8 @@ setup() {
 	as_user burrow create --name c "$BUSYBOX_ROOTFS"
 }
 teardown() {
-	local pid
-	for pid in ${BACKGROUND:-}; do
-		kill -9 "$pid" 2>/dev/null || true
-	done
+	kill_background
 	burrow_teardown
-}
-
-# Starts `burrow start ARGS...` in the background as the test user and waits until its
-# instance shows in list --json; INSTANCE_PID is the instance's pid, BURROW_PID burrow's (from
-# its record), JOB the background job that waits for burrow.
-start_instance() {
-	as_user burrow start "$@" 3>&- &
-	JOB=$!
-	BACKGROUND="${BACKGROUND:-} $JOB"
-	local i
-	for i in $(seq 100); do
-		INSTANCE_PID=$(as_user burrow list --json | json '[x["pid"] for x in d if x["pid"]][0] if [x for x in d if x["pid"]] else ""')
-		if [ -n "$INSTANCE_PID" ]; then
-			BURROW_PID=$(json 'd["burrow_pid"]' <"$BURROW_RUNTIME_PATH/instances/$INSTANCE_PID.json")
-			BACKGROUND="$BACKGROUND $BURROW_PID"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "no instance showed in list --json" >&2
-	return 1
 }
 
 # A record as burrow writes it, for the process PID with START_TIME, named NAME.
@@ -54,7 +31,7 @@ start_time_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
 
 @test "exec sees the container's files" {
 	as_user burrow start --rw c sh -c 'echo inside > /marker'
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run --separate-stderr as_user burrow exec c cat /marker
 	[ "$status" -eq 0 ]
 	same "$output" inside
@@ -62,7 +39,7 @@ start_time_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
 }
 
 @test "exec joins the instance's mount and user namespaces" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run as_user burrow exec c sh -c 'readlink /proc/self/ns/mnt; readlink /proc/self/ns/user'
 	[ "$status" -eq 0 ]
 	same "$output" "$(readlink "/proc/$INSTANCE_PID/ns/mnt")
@@ -70,7 +47,7 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 }
 
 @test "exec into a --pid instance runs in its PID namespace" {
-	start_instance --pid c sleep 30
+	background_instance start --pid c sleep 30
 	run as_user burrow exec c sh -c 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\0" " "'
 	[ "$status" -eq 0 ]
 	same "${lines[0]}" "$(readlink "/proc/$INSTANCE_PID/ns/pid")"
@@ -78,28 +55,28 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 }
 
 @test "exec starts in the instance's working directory" {
-	start_instance -w /etc c sleep 30
+	background_instance start -w /etc c sleep 30
 	run as_user burrow exec c pwd
 	[ "$status" -eq 0 ]
 	same "$output" /etc
 }
 
 @test "exec -w sets the working directory" {
-	start_instance -w /etc c sleep 30
+	background_instance start -w /etc c sleep 30
 	run as_user burrow exec -w /bin c pwd
 	[ "$status" -eq 0 ]
 	same "$output" /bin
 }
 
 @test "exec takes the instance's environment, -e overrides it" {
-	start_instance -e FOO=from-start -e BAR=kept c sleep 30
+	background_instance start -e FOO=from-start -e BAR=kept c sleep 30
 	run as_user burrow exec -e FOO=from-exec c sh -c 'echo "$FOO $BAR"'
 	[ "$status" -eq 0 ]
 	same "$output" "from-exec kept"
 }
 
 @test "exec of a --root instance is root inside" {
-	start_instance --root c sleep 30
+	background_instance start --root c sleep 30
 	run as_user burrow exec c id -u
 	[ "$status" -eq 0 ]
 	same "$output" 0
@@ -107,26 +84,26 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 
 @test "exec by PID joins that instance" {
 	as_user burrow start --rw c sh -c 'echo yes > /by-pid'
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run as_user burrow exec "$INSTANCE_PID" cat /by-pid
 	[ "$status" -eq 0 ]
 	same "$output" yes
 }
 
 @test "exec passes the program's exit status through" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run as_user burrow exec c sh -c 'exit 42'
 	same "$status" 42
 }
 
 @test "exec exits with 128+N when the program dies of signal N" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run as_user burrow exec c sh -c 'kill -TERM $$'
 	same "$status" 143
 }
 
 @test "SIGTERM sent to burrow exec reaches the program" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	# The program starts in the instance's working directory, this test's (bound in).
 	as_user env --default-signal=TERM burrow exec c sh -c 'trap "echo got TERM > trapped; exit 7" TERM; echo $PPID > exec.pid; while :; do sleep 0.1; done' 3>&- &
 	local job=$! rc=0
@@ -139,13 +116,13 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 }
 
 @test "exec of a missing command exits 127" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run -127 --separate-stderr as_user burrow exec c no-such-command
 	one_error_line "no-such-command"
 }
 
 @test "exec lets no host descriptor into the container" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run as_user sh -c 'exec 7</dev/null; burrow exec c ls /proc/self/fd'
 	[ "$status" -eq 0 ]
 	same "$(echo "$output" | tr '\n' ' ')" "0 1 2 3 "
@@ -176,14 +153,14 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 }
 
 @test "the record is removed when the program dies of a signal" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	kill -KILL "$INSTANCE_PID"
 	wait "$JOB" || true
 	same "$(ls "$BURROW_RUNTIME_PATH/instances")" ""
 }
 
 @test "a record left by kill -9 of burrow is pruned and never joined" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	kill -9 "$BURROW_PID"
 	wait "$JOB" || true
 	# The program dies of its parent-death signal; only its record is left.
@@ -198,10 +175,12 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 }
 
 @test "a record whose pid now belongs to another process is refused" {
-	as_user sleep 30 &
+	as_user sh -c 'echo $$ > sleep.pid; exec sleep 30' &
 	BACKGROUND="$!"
+	wait_for_file "$TEST_TMP/sleep.pid"
 	local pid
-	pid=$(pgrep -u "$TEST_USER" -x sleep | head -1)
+	pid=$(cat "$TEST_TMP/sleep.pid")
+	BACKGROUND="$BACKGROUND $pid"
 	fake_record "$pid" $(($(start_time_of "$pid") + 1)) c
 	run --separate-stderr as_user burrow exec "$pid" true
 	same "$status" 125
@@ -220,7 +199,7 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 
 @test "list --json shows running and stopped containers" {
 	as_user burrow create --name idle "$BUSYBOX_ROOTFS"
-	start_instance --pid c sleep 30
+	background_instance start --pid c sleep 30
 	run --separate-stderr as_user burrow list --json
 	[ "$status" -eq 0 ]
 	same "$(json '[(x["name"], x["kind"], x["state"], x["source"]) for x in d]' <<<"$output")" \
@@ -235,7 +214,7 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 
 @test "list --fancy shows a table of containers and instances" {
 	as_user burrow create --name idle "$BUSYBOX_ROOTFS"
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run --separate-stderr as_user burrow list --fancy
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "NAME"*"PID"*"STATE/COMMAND"*"STARTED"*"SOURCE" ]]
@@ -245,7 +224,7 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 }
 
 @test "plain list still prints names only while an instance runs" {
-	start_instance c sleep 30
+	background_instance start c sleep 30
 	run --separate-stderr as_user burrow list
 	[ "$status" -eq 0 ]
 	same "$output" c

@@ -6,6 +6,7 @@
 load helpers
 load fixtures/expect
 load fixtures/lab
+load fixtures/instances
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -23,25 +24,8 @@ setup() {
 	as_user burrow pull -q "$PLAIN/busybox:latest" >/dev/null
 }
 teardown() {
-	local pid
-	for pid in ${BACKGROUND:-}; do
-		kill -9 "$pid" 2>/dev/null || true
-	done
+	kill_background
 	burrow_teardown
-}
-
-# Runs `burrow VERB ARGS...` in the background and waits until an instance shows in list --json.
-background_instance() {
-	as_user burrow "$@" 3>&- &
-	BACKGROUND="${BACKGROUND:-} $!"
-	local i
-	for i in $(seq 100); do
-		INSTANCE_PID=$(as_user burrow list --json | json '[x["pid"] for x in d if x["pid"]][0] if [x for x in d if x["pid"]] else ""')
-		[ -n "$INSTANCE_PID" ] && return 0
-		sleep 0.1
-	done
-	echo "no instance showed in list --json" >&2
-	return 1
 }
 
 @test "list --json shows an image started directly as a running image" {
