@@ -339,7 +339,11 @@ int instance_open_pidfd(const struct instance *in, struct error *err)
 		return error_set(err, ESRCH, "process %d is no longer the burrow instance it was",
 		                 (int)in->pid);
 	}
-	if (stat(path, &st) < 0 || st.st_uid != getuid()) {
+	if (stat(path, &st) < 0) {
+		close(fd);
+		return error_set(err, ESRCH, "process %d ended", (int)in->pid);
+	}
+	if (st.st_uid != getuid()) {
 		close(fd);
 		return error_set(err, EPERM, "process %d belongs to another user; exec joins only your own",
 		                 (int)in->pid);
