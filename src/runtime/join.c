@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,8 +102,10 @@ static _Noreturn void child_main(const struct instance *in, const struct join_op
 		error_errno(&err, "join the namespaces of process %d", (int)in->pid);
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
-	/* The instance's working directory, when it still exists; else the root. */
-	if (cwd_fd < 0 || fchdir(cwd_fd) < 0) {
+	/* The instance's working directory, when it still exists (a removed one has no links
+	 * left); else the root. */
+	struct stat st;
+	if (cwd_fd < 0 || fstat(cwd_fd, &st) < 0 || st.st_nlink == 0 || fchdir(cwd_fd) < 0) {
 		if (chdir("/") < 0) {
 			error_errno(&err, "working directory /");
 			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);

@@ -61,6 +61,21 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 	same "$output" /etc
 }
 
+@test "exec starts at / when the instance's working directory was removed" {
+	background_instance start c sh -c 'mkdir /tmp/w && cd /tmp/w && rmdir /tmp/w && exec sleep 30'
+	run --separate-stderr as_user burrow exec c pwd
+	[ "$status" -eq 0 ]
+	same "$output" /
+	same "$stderr" ""
+}
+
+@test "exec takes the program's environment in a --pid instance" {
+	background_instance start --pid -e FOO=program c sleep 30
+	run as_user burrow exec c sh -c 'echo "$FOO"'
+	[ "$status" -eq 0 ]
+	same "$output" program
+}
+
 @test "exec -w sets the working directory" {
 	background_instance start -w /etc c sleep 30
 	run as_user burrow exec -w /bin c pwd
