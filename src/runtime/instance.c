@@ -157,6 +157,20 @@ static char *instance_dir(const char *runtime)
 	return asprintf(&dir, "%s/" INSTANCE_DIR, runtime) < 0 ? NULL : dir;
 }
 
+/* Records are trusted only in a directory of the user's own: under /tmp (the default without
+ * XDG_RUNTIME_DIR) another user could have made it first. */
+static int check_owner(int dir_fd, const char *dir, struct error *err)
+{
+	struct stat st;
+	if ((dir_fd >= 0 ? fstat(dir_fd, &st) : stat(dir, &st)) < 0)
+		return error_errno(err, "%s", dir);
+	if (st.st_uid != getuid())
+		return error_set(
+		        err, EPERM,
+		        "%s belongs to another user; set BURROW_RUNTIME_PATH to a directory of yours", dir);
+	return 0;
+}
+
 int instance_write(const char *runtime, struct instance *in, struct error *err)
 {
 	if (instance_process_start_time(in->pid, &in->start_time, err) < 0)
@@ -165,7 +179,7 @@ int instance_write(const char *runtime, struct instance *in, struct error *err)
 	cleanup_free char *dir = instance_dir(runtime);
 	if (!dir)
 		return error_set(err, ENOMEM, "out of memory");
-	if (fs_mkdir_p(dir, 0700, err) < 0)
+	if (fs_mkdir_p(dir, 0700, err) < 0 || check_owner(-1, dir, err) < 0)
 		return -1;
 	cleanup_free char *text = instance_format(in, err);
 	cleanup_free char *path = NULL;
@@ -216,6 +230,10 @@ int instance_list(const char *runtime, struct instance **list, size_t *n, struct
 	int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0)
 		return errno == ENOENT ? 0 : error_errno(err, "%s", dir);
+	if (check_owner(dir_fd, dir, err) < 0) {
+		close(dir_fd);
+		return -1;
+	}
 	DIR *d = fdopendir(dir_fd);
 	if (!d) {
 		close(dir_fd);

@@ -212,6 +212,18 @@ $(readlink "/proc/$INSTANCE_PID/ns/user")"
 	one_error_line "$BACKGROUND" "another user"
 }
 
+@test "records in a directory of another user's are not trusted" {
+	mkdir -p "$BURROW_RUNTIME_PATH/instances"
+	chown "$TEST_USER:" "$BURROW_RUNTIME_PATH"
+	chmod 0777 "$BURROW_RUNTIME_PATH/instances"
+	run --separate-stderr as_user burrow list --json
+	[ "$status" -eq 1 ]
+	one_error_line "instances belongs to another user" BURROW_RUNTIME_PATH
+	run --separate-stderr as_user burrow start c true
+	same "$status" 125
+	one_error_line "instances belongs to another user"
+}
+
 @test "list --json shows running and stopped containers" {
 	as_user burrow create --name idle "$BUSYBOX_ROOTFS"
 	background_instance start --pid c sleep 30
