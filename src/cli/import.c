@@ -4,24 +4,20 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "image/flatten.h"
+#include "image/image_file.h"
 #include "image/reference.h"
 #include "image/squashfs.h"
+#include "image/store.h"
 #include "runtime/source.h"
 #include "util/cleanup.h"
 #include "util/paths.h"
-
-/* Where the image config travels inside the file, for a start from it. */
-#define CONFIG_PATH "/.burrow/config.json"
 
 static const char usage_text[] =
         "usage: burrow import [-a ARCH] [-o FILE] [-f] [--compression C] REF\n"
@@ -29,7 +25,7 @@ static const char usage_text[] =
         "Write an image as a single squashfs file (IMAGE+TAG.sqsh in the current directory\n"
         "unless -o): REF is an image in the store or a registry reference, pulled first\n"
         "when missing. Owners, modes and extended attributes are kept; the image config is\n"
-        "at " CONFIG_PATH " inside. SOURCE_DATE_EPOCH makes the output reproducible.\n"
+        "at " IMAGE_FILE_CONFIG_PATH " inside. SOURCE_DATE_EPOCH makes the output reproducible.\n"
         "\n"
         "  -a, --arch ARCH        architecture to pull when REF is not in the store\n"
         "  -o, --output FILE      where to write (default: IMAGE+TAG.sqsh)\n"
@@ -65,62 +61,6 @@ static char *default_output(const char *image_name)
 			*c = '+';
 	reference_free(&ref);
 	return out;
-}
-
-static int source_date_epoch(int64_t *epoch, struct error *err)
-{
-	const char *text = getenv("SOURCE_DATE_EPOCH");
-	*epoch = -1;
-	if (!text || !*text)
-		return 0;
-	char *end;
-	errno = 0;
-	long long v = strtoll(text, &end, 10);
-	if (errno || *end || v < 0 || v > (long long)UINT32_MAX)
-		return error_set(err, EINVAL, "SOURCE_DATE_EPOCH '%s' is no time in 0-%u", text, UINT32_MAX);
-	*epoch = v;
-	return 0;
-}
-
-static unsigned cpu_count(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
-}
-
-/* The temporary file next to output, with the whole image written and synced. */
-static int write_image(struct image *img, const char *tmp_path, int fd, int compressor, struct error *err)
-{
-	int64_t epoch;
-	if (source_date_epoch(&epoch, err) < 0)
-		return -1;
-	int64_t now = epoch >= 0 ? epoch : (int64_t)time(NULL);
-	struct flat_tree tree;
-	int rc = flatten_init(&tree, err);
-	if (rc == 0)
-		rc = flatten_layers(&tree, img->layer_dirs, err);
-	if (rc == 0)
-		rc = flatten_add_file(&tree, CONFIG_PATH, img->config_json, img->config_len, 0644, now, err);
-	if (rc == 0) {
-		struct squashfs_options o = {
-		        .compressor = compressor,
-		        .workers = cpu_count(),
-		        .mtime = (uint32_t)(now > (int64_t)UINT32_MAX ? UINT32_MAX : now),
-		        .clamp_mtime = epoch,
-		};
-		rc = squashfs_write(&tree, fd, &o, err);
-	}
-	flatten_free(&tree);
-	if (rc < 0)
-		return -1;
-	mode_t mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0644 & ~mask) < 0 || fsync(fd) < 0)
-		return error_errno(err, "%s", tmp_path);
-	return 0;
 }
 
 int cmd_import(int argc, char **argv)
@@ -177,8 +117,7 @@ int cmd_import(int argc, char **argv)
 	struct store st = {.fd = -1};
 	struct image img = {0};
 	cleanup_free char *default_name = NULL;
-	cleanup_free char *tmp_path = NULL;
-	int fd = -1, status = 1;
+	int status = 1;
 	if (store_open(cache, &st, &err) < 0 || source_open_image(text, &paths, &st, &img, &err) < 0) {
 		cli_report(&err);
 		goto out;
@@ -187,46 +126,16 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr, "burrow: cannot derive a file name from '%s'; use -o FILE\n", img.name);
 		goto out;
 	}
-	if (access(output, F_OK) == 0 && !force) {
-		fprintf(stderr, "burrow: %s exists; use -f to replace it\n", output);
-		goto out;
-	}
-	const char *slash = strrchr(output, '/');
-	int dir_len = slash ? (int)(slash - output + 1) : 0;
-	if (asprintf(&tmp_path, "%.*s.%s.XXXXXX", dir_len, output, slash ? slash + 1 : output) < 0) {
-		tmp_path = NULL;
-		fprintf(stderr, "burrow: out of memory\n");
-		goto out;
-	}
-	fd = mkostemp(tmp_path, O_CLOEXEC);
-	if (fd < 0) {
-		error_errno(&err, "create a temporary file next to %s", output);
+	if (image_file_write(img.layer_dirs, img.config_json, img.config_len, output, compressor, force,
+	                     &err) < 0) {
+		if (err.code != EEXIST)
+			error_prefix(&err, "import %s to %s", img.name, output);
 		cli_report(&err);
 		goto out;
 	}
-	if (write_image(&img, tmp_path, fd, compressor, &err) < 0) {
-		error_prefix(&err, "import %s to %s", img.name, output);
-		cli_report(&err);
-		goto out;
-	}
-	/* Without -f, an output that appeared meanwhile is not replaced either. */
-	if (force ? rename(tmp_path, output) < 0
-	          : renameat2(AT_FDCWD, tmp_path, AT_FDCWD, output, RENAME_NOREPLACE) < 0) {
-		if (errno == EEXIST)
-			fprintf(stderr, "burrow: %s exists; use -f to replace it\n", output);
-		else
-			fprintf(stderr, "burrow: rename %s to %s: %s\n", tmp_path, output, strerror(errno));
-		goto out;
-	}
-	free(tmp_path);
-	tmp_path = NULL;
 	printf("%s\n", output);
 	status = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp_path && fd >= 0)
-		unlink(tmp_path);
 	image_free(&img);
 	store_close(&st);
 	return status;

@@ -18,6 +18,7 @@
 #include "util/fs.h"
 
 #define XATTR_OPAQUE       "user.overlay.opaque"
+#define XATTR_WHITEOUT     "user.overlay.whiteout"
 #define XATTR_OVERLAY      "user.overlay."
 #define XATTR_OWNER        "user.rootlesscontainers"
 #define NOOP_ID            UINT32_MAX
@@ -384,6 +385,12 @@ static int entry_xattrs(int fd, struct flat_entry *e, struct error *err)
 		            strcmp(key, "security.selinux") != 0 &&
 		            (has_prefix(key, "user.") || has_prefix(key, "trusted.") ||
 		             has_prefix(key, "security."));
+		/* overlayfs's other whiteout form (Linux 6.7+): an empty file marked so, in a directory
+		 * marked user.overlay.opaque=x. */
+		if (strcmp(key, XATTR_WHITEOUT) == 0 && S_ISREG(e->mode)) {
+			e->whiteout = true;
+			continue;
+		}
 		if (!owner && !keep && strcmp(key, XATTR_OPAQUE) != 0)
 			continue;
 		uint8_t value[XATTR_SIZE_MAX];

@@ -150,6 +150,7 @@ struct writer {
 	sqfs_block_writer_t *blocks;
 	sqfs_frag_table_t *frags;
 	sqfs_block_processor_t *proc;
+	bool proc_finished;
 	sqfs_id_table_t *ids;
 	sqfs_xattr_writer_t *xattrs;
 	sqfs_meta_writer_t *inodes, *dirs;
@@ -168,7 +169,10 @@ static void free_inodes(struct flat_node *n)
 
 static void writer_release(struct writer *w)
 {
-	/* The processor first: its threads may still write to the others. */
+	/* The processor first: its threads may still write to the others. One stopped by an error
+	 * is drained first: libsquashfs 1.2's destroy does not free the blocks still queued. */
+	if (w->proc && !w->proc_finished)
+		sqfs_block_processor_finish(w->proc);
 	sqfs_destroy(w->proc);
 	sqfs_destroy(w->dir_writer);
 	sqfs_destroy(w->dirs);
@@ -467,7 +471,9 @@ static int write_all(struct writer *w, int fd, struct error *err)
 
 	if (write_data(w, w->t->root, err) < 0)
 		return -1;
-	if ((rc = sqfs_block_processor_finish(w->proc)))
+	rc = sqfs_block_processor_finish(w->proc);
+	w->proc_finished = true;
+	if (rc)
 		return write_fail(w, rc, "write data blocks", err);
 
 	number_inodes(w, w->t->root);

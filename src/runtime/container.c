@@ -290,6 +290,10 @@ static int open_image_parts(struct container *c, struct error *err)
 	c->config_json = fs_read_file_at(dir_fd, "config.json", false, 8 << 20, &c->config_len, err);
 	if (!c->config_json)
 		return -1;
+	/* Its first line names the image; only shown to people, so its absence is no error. */
+	c->image_name = fs_read_file_at(dir_fd, "image", false, 64 << 10, NULL, &local);
+	if (c->image_name)
+		c->image_name[strcspn(c->image_name, "\n")] = '\0';
 	c->diff_ids = calloc(1, sizeof(char *));
 	if (!c->diff_ids || asprintf(&c->upper, "%s/upper", c->dir) < 0 ||
 	    asprintf(&c->work, "%s/work", c->dir) < 0)
@@ -333,6 +337,7 @@ void container_free(struct container *c)
 	free(c->config_json);
 	free(c->upper);
 	free(c->work);
+	free(c->image_name);
 	memset(c, 0, sizeof(*c));
 }
 

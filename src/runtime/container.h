@@ -23,6 +23,7 @@ struct container {
 	char *config_json; /* the image config */
 	size_t config_len;
 	char *upper, *work;
+	char *image_name; /* the image's name as it was made from it; may be NULL */
 };
 
 /* What container_create_image records of an image. */

@@ -85,6 +85,15 @@ static int add_user_entry(char ***env, char *const *host_env, const char *entry,
 	return strv_env_set(env, host_env[i]) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
+int environ_override(char ***env, char *const *host_env, char *const *user_env, struct error *err)
+{
+	for (size_t i = 0; user_env && user_env[i]; i++) {
+		if (add_user_entry(env, host_env, user_env[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 char **environ_build(char *const *image_env, char *const *host_env, const struct environ_identity *ident,
                      char *const *user_env, struct error *err)
 {
@@ -113,10 +122,8 @@ char **environ_build(char *const *image_env, char *const *host_env, const struct
 	    (set_pair(&env, "USER", ident->user) < 0 || set_pair(&env, "LOGNAME", ident->user) < 0))
 		goto nomem;
 	/* An explicit -e is the user's choice, BURROW_* included; only passthrough filters. */
-	for (size_t i = 0; user_env && user_env[i]; i++) {
-		if (add_user_entry(&env, host_env, user_env[i], err) < 0)
-			return NULL;
-	}
+	if (environ_override(&env, host_env, user_env, err) < 0)
+		return NULL;
 	return steal_pointer(&env);
 nomem:
 	error_set(err, ENOMEM, "building the environment: out of memory");

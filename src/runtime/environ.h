@@ -26,6 +26,8 @@ char **environ_build(char *const *image_env, char *const *host_env, const struct
 
 /* Whether entry ("K=V" or "K") has a key a variable can have, as -e requires. */
 bool environ_entry_valid(const char *entry);
+/* Apply -e arguments (as environ_build takes user_env) to env in place; -1 with err. */
+int environ_override(char ***env, char *const *host_env, char *const *user_env, struct error *err);
 
 /* PATH used when the image sets none. */
 #define ENVIRON_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

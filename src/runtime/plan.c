@@ -350,6 +350,10 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
 	if ((opts->hostname && !(plan->hostname = strdup(opts->hostname))))
 		goto nomem;
 	plan->network_none = opts->network_none;
+	if (!(plan->label = strdup(src->label)))
+		goto nomem;
+	/* An image started directly has layers and no upper dir of its own. */
+	plan->label_is_container = !src->layers || src->upper;
 	return 0;
 nomem:
 	error_set(err, ENOMEM, "out of memory");
@@ -412,5 +416,6 @@ void plan_free(struct run_plan *plan)
 	free(plan->image_workdir);
 	free(plan->hostname);
 	strv_free(plan->hooks);
+	free(plan->label);
 	memset(plan, 0, sizeof(*plan));
 }

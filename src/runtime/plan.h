@@ -76,6 +76,10 @@ struct run_plan {
 	bool create_workdir; /* make workdir in the root when missing (run, as docker does) */
 	char *hostname;      /* new UTS namespace with this name; NULL: the host's */
 	bool network_none;   /* new network namespace with only lo, up */
+
+	/* For the running instance's record: the container's name or the image's label. */
+	char *label;
+	bool label_is_container;
 	/* Inputs of plan_resolve_in_root. */
 	struct identity identity;
 	char *cwd;           /* the caller's working directory on the host */

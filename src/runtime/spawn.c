@@ -19,7 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/instance.h"
 #include "runtime/rootfs.h"
+#include "util/cleanup.h"
+#include "util/paths.h"
 #include "util/strv.h"
 
 /* What a child tells the parent when the start fails before exec. */
@@ -36,7 +39,7 @@ struct clone3_args {
 static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                         SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
-static void signal_set(sigset_t *set)
+void spawn_signal_set(sigset_t *set)
 {
 	sigemptyset(set);
 	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
@@ -59,20 +62,14 @@ static const char *env_path(char *const *env)
 	return i >= 0 ? env[i] + 5 : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
-/* Exec argv[0] as execvpe would, but with the container's PATH and without ever falling back to a shell. */
-static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, const sigset_t *old_mask)
+/* As execvpe would, but with the container's PATH and without ever falling back to a shell. */
+int spawn_exec(char *const *argv, char *const *env, struct error *err)
 {
-	struct error err;
-	const char *cmd = plan->argv[0];
-	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		error_errno(&err, "no_new_privs");
-		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
-	}
+	const char *cmd = argv[0];
 	if (strchr(cmd, '/')) {
-		execve(cmd, plan->argv, plan->env);
+		execve(cmd, argv, env);
 	} else if (cmd[0] != '\0') {
-		char *dirs = strdup(env_path(plan->env));
+		char *dirs = strdup(env_path(env));
 		char *save = NULL;
 		int first_error = ENOENT;
 		for (char *dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir;
@@ -80,20 +77,33 @@ static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, c
 			char full[4096];
 			if (snprintf(full, sizeof(full), "%s/%s", dir, cmd) >= (int)sizeof(full))
 				continue;
-			execve(full, plan->argv, plan->env);
+			execve(full, argv, env);
 			if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT)
 				first_error = errno;
 		}
+		free(dirs);
 		errno = first_error;
 	} else {
 		errno = ENOENT;
 	}
 	if (errno == ENOENT || errno == ENOTDIR) {
-		error_set(&err, errno, "command not found in the container: %s", cmd);
-		child_fail(report_fd, SPAWN_EXIT_NOT_FOUND, &err);
+		error_set(err, errno, "command not found in the container: %s", cmd);
+		return SPAWN_EXIT_NOT_FOUND;
 	}
-	error_errno(&err, "cannot execute %s in the container", cmd);
-	child_fail(report_fd, SPAWN_EXIT_NOT_EXEC, &err);
+	error_errno(err, "cannot execute %s in the container", cmd);
+	return SPAWN_EXIT_NOT_EXEC;
+}
+
+static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, const sigset_t *old_mask)
+{
+	struct error err;
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		error_errno(&err, "no_new_privs");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	int code = spawn_exec(plan->argv, plan->env, &err);
+	child_fail(report_fd, code, &err);
 }
 
 static int status_to_exit(int status)
@@ -107,10 +117,10 @@ static int status_to_exit(int status)
 
 /* Forward signals to pid until it exits; with reap_all, also reap every orphan (we are PID 1).
  * Signals the terminal sent to the whole foreground group (SI_KERNEL) already reached it. */
-static int supervise(pid_t pid, bool reap_all)
+int spawn_supervise(pid_t pid, bool reap_all)
 {
 	sigset_t set;
-	signal_set(&set);
+	spawn_signal_set(&set);
 	for (;;) {
 		siginfo_t info;
 		int sig = sigwaitinfo(&set, &info);
@@ -186,16 +196,17 @@ static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_
 	if (pid == 0)
 		exec_program(plan, report_fd, old_mask);
 	close(report_fd);
-	_exit(supervise(pid, true));
+	_exit(spawn_supervise(pid, true));
 }
 
 int spawn_run(struct run_plan *plan, struct error *err)
 {
 	sigset_t set, old_mask;
-	signal_set(&set);
+	spawn_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, &old_mask);
 	int sync[2] = {-1, -1}, report[2] = {-1, -1};
 	int rc = SPAWN_EXIT_SETUP;
+	cleanup_free char *runtime = NULL;
 	/* Single-id maps the child writes itself; larger ones need newuidmap run from here. */
 	bool child_maps = idmap_single(&plan->uids) && idmap_single(&plan->gids);
 	if ((!child_maps && pipe2(sync, O_CLOEXEC) < 0) || pipe2(report, O_CLOEXEC) < 0) {
@@ -247,7 +258,24 @@ int spawn_run(struct run_plan *plan, struct error *err)
 		rc = n == (ssize_t)sizeof(rep) ? rep.exit_code : SPAWN_EXIT_SETUP;
 		goto out;
 	}
-	rc = supervise(pid, false);
+	/* The program runs: its record lets exec and list find it until it ends. */
+	struct instance in = {.pid = pid,
+	                      .name = plan->label,
+	                      .container = plan->label_is_container,
+	                      .argv = plan->argv,
+	                      .burrow_pid = parent,
+	                      .namespaces = (int)args.flags};
+	runtime = paths_runtime();
+	if (!runtime || instance_write(runtime, &in, err) < 0) {
+		if (!runtime)
+			error_set(err, ENOMEM, "cannot find the runtime path; set BURROW_RUNTIME_PATH");
+		error_prefix(err, "record the running instance");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	rc = spawn_supervise(pid, false);
+	instance_remove(runtime, pid);
 	error_clear(err);
 out:
 	for (int i = 0; i < 2; i++) {

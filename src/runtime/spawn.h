@@ -2,6 +2,10 @@
  * program; burrow stays as a small parent that forwards signals and returns the exit status. */
 #pragma once
 
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "runtime/plan.h"
 #include "util/error.h"
 
@@ -13,3 +17,13 @@
 /* Run the plan. Returns the program's exit status (128+N when it died of signal N), or a
  * SPAWN_EXIT_* status with err filled when the start itself failed. */
 int spawn_run(struct run_plan *plan, struct error *err);
+
+/* Exec argv with env as execvpe would, looking argv[0] up in env's PATH, never through a shell.
+ * Returns only on failure: SPAWN_EXIT_NOT_FOUND or SPAWN_EXIT_NOT_EXEC, with err filled. */
+int spawn_exec(char *const *argv, char *const *env, struct error *err);
+
+/* The signals burrow forwards, and SIGCHLD: block them before forking, then supervise. */
+void spawn_signal_set(sigset_t *set);
+/* Forward those signals to pid until it exits (with reap_all, reaping every orphan: PID 1);
+ * returns its exit status, 128+N when it died of signal N. */
+int spawn_supervise(pid_t pid, bool reap_all);

@@ -1,15 +1,21 @@
 /* Unit tests for flatten.c's rules: layers merged top first as overlayfs shows them. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "image/flatten.h"
 #include "image/unpack.h"
+#include "util/fs.h"
 
 static struct flat_entry file_entry(void)
 {
@@ -190,6 +196,48 @@ static void test_add_file_makes_parents_and_replaces(void **state)
 	flatten_free(&t);
 }
 
+/* overlayfs's xattr whiteouts (an empty file with user.overlay.whiteout, in a directory with
+ * user.overlay.opaque=x, which is no opaque directory) hide the lower name, as 0/0 devices do. */
+static void test_xattr_whiteout_in_a_layer_dir_hides_lower_name(void **state)
+{
+	(void)state;
+	char top[] = "/tmp/test_flatten.XXXXXX", lower[] = "/tmp/test_flatten.XXXXXX";
+	assert_non_null(mkdtemp(top));
+	assert_non_null(mkdtemp(lower));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/d", top);
+	assert_int_equal(mkdir(path, 0755), 0);
+	if (setxattr(path, "user.overlay.opaque", "x", 1, 0) < 0) {
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/d/gone", top);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(setxattr(path, "user.overlay.whiteout", "", 0, 0), 0);
+	snprintf(path, sizeof(path), "%s/d", lower);
+	assert_int_equal(mkdir(path, 0755), 0);
+	const char *names[] = {"gone", "kept"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/d/%s", lower, names[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	struct flat_tree t;
+	struct error err;
+	char *layers[] = {top, lower, NULL};
+	assert_int_equal(flatten_init(&t, &err), 0);
+	assert_int_equal(flatten_layers(&t, layers, &err), 0);
+	struct flat_node *d = child(t.root, "d");
+	assert_non_null(d);
+	assert_true(child(d, "gone")->whiteout);
+	assert_false(child(d, "kept")->whiteout);
+	flatten_free(&t);
+	assert_int_equal(fs_remove_tree_at(AT_FDCWD, top, &err), 0);
+	assert_int_equal(fs_remove_tree_at(AT_FDCWD, lower, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +249,7 @@ int main(void)
 	        cmocka_unit_test(test_hard_links_within_a_layer),
 	        cmocka_unit_test(test_owner_decode_reads_what_pull_writes),
 	        cmocka_unit_test(test_add_file_makes_parents_and_replaces),
+	        cmocka_unit_test(test_xattr_whiteout_in_a_layer_dir_hides_lower_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

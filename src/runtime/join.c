@@ -1,0 +1,191 @@
+/* burrow exec's process side: open the instance by pidfd (checked against its start time), take
+ * its cwd and environment from /proc, fork; the child joins every namespace the instance made
+ * with one setns on the pidfd and execs. With a PID namespace the join holds for the child's
+ * children only, so the child forks once more and supervises, as a start's parent does. */
+#include "runtime/join.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/environ.h"
+#include "runtime/spawn.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/strv.h"
+
+#define ENVIRON_MAX (4 * 1024 * 1024)
+#define JOINABLE    (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWIPC)
+
+extern char **environ;
+
+struct join_report {
+	int exit_code;
+	char msg[ERROR_MSG_MAX];
+};
+
+/* With a PID namespace the instance's pid is burrow's init; the program is its first child. */
+static pid_t program_pid(const struct instance *in)
+{
+	if (!(in->namespaces & CLONE_NEWPID))
+		return in->pid;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)in->pid, (int)in->pid);
+	struct error err;
+	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &err);
+	long child = text ? strtol(text, NULL, 10) : 0;
+	return child > 0 ? (pid_t)child : in->pid;
+}
+
+static char **read_environ(pid_t pid, struct error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	size_t len;
+	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, ENVIRON_MAX, &len, err);
+	if (!text) {
+		error_prefix(err, "environment of process %d", (int)pid);
+		return NULL;
+	}
+	cleanup_strv char **env = calloc(1, sizeof(char *));
+	for (size_t at = 0; env && at < len; at += strlen(text + at) + 1) {
+		if (strchr(text + at, '=') && strv_push(&env, text + at) < 0) {
+			error_set(err, ENOMEM, "out of memory");
+			return NULL;
+		}
+	}
+	if (!env)
+		error_set(err, ENOMEM, "out of memory");
+	return steal_pointer(&env);
+}
+
+static _Noreturn void child_fail(int report_fd, int exit_code, const struct error *err)
+{
+	struct join_report rep = {.exit_code = exit_code};
+	snprintf(rep.msg, sizeof(rep.msg), "%s", err->msg);
+	ssize_t ignored = write(report_fd, &rep, sizeof(rep));
+	(void)ignored;
+	_exit(exit_code);
+}
+
+static _Noreturn void exec_command(char *const *argv, char *const *env, int report_fd,
+                                   const sigset_t *old_mask)
+{
+	struct error err;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		error_errno(&err, "no_new_privs");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	int code = spawn_exec(argv, env, &err);
+	child_fail(report_fd, code, &err);
+}
+
+static _Noreturn void child_main(const struct instance *in, const struct join_options *o, int pidfd,
+                                 int cwd_fd, char *const *env, int report_fd, const sigset_t *old_mask)
+{
+	struct error err;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* One call joins them all in the kernel's order (user first), and sets root and cwd to the
+	 * mount namespace's root: the container's, after its pivot_root. */
+	if (setns(pidfd, in->namespaces & JOINABLE) < 0) {
+		error_errno(&err, "join the namespaces of process %d", (int)in->pid);
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	/* The instance's working directory, when it still exists (a removed one has no links
+	 * left); else the root. */
+	struct stat st;
+	if (cwd_fd < 0 || fstat(cwd_fd, &st) < 0 || st.st_nlink == 0 || fchdir(cwd_fd) < 0) {
+		if (chdir("/") < 0) {
+			error_errno(&err, "working directory /");
+			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+		}
+	}
+	if (o->workdir && chdir(o->workdir) < 0) {
+		error_errno(&err, "working directory %s", o->workdir);
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	/* Nothing of the host's but the report pipe (itself close-on-exec) and stdio goes in. */
+	close(pidfd);
+	if (cwd_fd >= 0)
+		close(cwd_fd);
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (!(in->namespaces & CLONE_NEWPID))
+		exec_command(o->argv, env, report_fd, old_mask);
+	pid_t pid = fork();
+	if (pid < 0) {
+		error_errno(&err, "fork");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
+	if (pid == 0)
+		exec_command(o->argv, env, report_fd, old_mask);
+	close(report_fd);
+	_exit(spawn_supervise(pid, false));
+}
+
+int join_run(const struct instance *in, const struct join_options *o, struct error *err)
+{
+	cleanup_close int pidfd = instance_open_pidfd(in, err);
+	if (pidfd < 0)
+		return SPAWN_EXIT_SETUP;
+	pid_t program = program_pid(in);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)program);
+	cleanup_close int cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_strv char **env = read_environ(program, err);
+	if (!env || environ_override(&env, environ, o->env, err) < 0)
+		return SPAWN_EXIT_SETUP;
+	/* What /proc gave must have come from the instance, not from a process that took its pid. */
+	if (!instance_alive(in)) {
+		error_set(err, ESRCH, "process %d ended", (int)in->pid);
+		return SPAWN_EXIT_SETUP;
+	}
+	sigset_t set, old_mask;
+	spawn_signal_set(&set);
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		error_errno(err, "pipe");
+		return SPAWN_EXIT_SETUP;
+	}
+	sigprocmask(SIG_BLOCK, &set, &old_mask);
+	int rc = SPAWN_EXIT_SETUP;
+	pid_t pid = fork();
+	if (pid < 0) {
+		error_errno(err, "fork");
+		close(report[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		close(report[0]);
+		child_main(in, o, pidfd, cwd_fd, env, report[1], &old_mask);
+	}
+	close(report[1]);
+	struct join_report rep;
+	ssize_t n;
+	do
+		n = read(report[0], &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		waitpid(pid, NULL, 0);
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+		error_set(err, 0, "%s", rep.msg);
+		rc = n == (ssize_t)sizeof(rep) ? rep.exit_code : SPAWN_EXIT_SETUP;
+		goto out;
+	}
+	rc = spawn_supervise(pid, false);
+	error_clear(err);
+out:
+	close(report[0]);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return rc;
+}
