@@ -336,7 +336,10 @@ int cmd_run(int argc, char **argv)
 		run_flags_free(&f);
 		return SPAWN_EXIT_SETUP;
 	}
-	image_user(f.name ? target.container_config.user : target.image.config.user, &opts);
+	if (target.notice)
+		fprintf(stderr, "%s\n", target.notice);
+	image_user(f.name || target.image_file ? target.container_config.user : target.image.config.user,
+	           &opts);
 	struct run_plan plan;
 	if (plan_build(&target.src, &opts, &plan, &err) < 0) {
 		error_prefix(&err, "run %s", arg);
