@@ -197,9 +197,18 @@ children() {
 }
 
 @test "a corrupt image file gives EIO to the program, never a crash" {
-	cp "$FILES/data.sqsh" "$TEST_TMP/bad.sqsh"
-	# Garble 256 KiB 10 MiB in: the random files' blocks (busybox's come first, the tables last).
-	dd if=/dev/urandom of="$TEST_TMP/bad.sqsh" bs=4096 seek=2560 count=64 conv=notrunc status=none
+	# Compressible files, so garbled blocks fail to decompress (squashfs has no checksums:
+	# garbage in a block stored uncompressed is read as it is).
+	local tree=$TEST_TMP/tree
+	cp -a "$BUSYBOX_ROOTFS" "$tree"
+	mkdir "$tree/data"
+	for i in $(seq 1 8); do seq 1 400000 >"$tree/data/f$i"; done
+	mksquashfs "$tree" "$TEST_TMP/bad.sqsh" -all-root -quiet -noappend >/dev/null
+	local size
+	size=$(stat -c %s "$TEST_TMP/bad.sqsh")
+	# Garble 64 KiB past busybox's blocks (written first), before the tables (last).
+	dd if=/dev/urandom of="$TEST_TMP/bad.sqsh" bs=1 seek=$((size * 3 / 4)) count=65536 conv=notrunc \
+		status=none
 	chown "$TEST_USER:" "$TEST_TMP/bad.sqsh"
 	run as_user burrow start bad.sqsh sh -c 'cat /data/* > /dev/null; echo "cat=$?"'
 	[ "$status" -eq 0 ]
