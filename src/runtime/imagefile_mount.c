@@ -14,12 +14,19 @@
 
 #include "util/cleanup.h"
 
-const char *imagefile_fuse_unusable(void)
+const char *imagefile_fuse_disabled(void)
 {
 	const char *v = getenv("BURROW_FUSE");
 	if (v &&
 	    (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 || strcmp(v, "off") == 0 || strcmp(v, "false") == 0))
 		return "BURROW_FUSE=no";
+	return NULL;
+}
+
+const char *imagefile_fuse_unusable(void)
+{
+	if (imagefile_fuse_disabled())
+		return imagefile_fuse_disabled();
 	if (access("/dev/fuse", F_OK) < 0)
 		return "/dev/fuse does not exist";
 	if (access("/dev/fuse", R_OK | W_OK) < 0)

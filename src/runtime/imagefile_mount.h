@@ -10,6 +10,8 @@
 /* Why image files cannot be served over FUSE here (BURROW_FUSE=no, or /dev/fuse missing or
  * not readable and writable by the user), as a phrase for messages; NULL when they can. */
 const char *imagefile_fuse_unusable(void);
+/* "BURROW_FUSE=no" when the user turned FUSE off, else NULL. */
+const char *imagefile_fuse_disabled(void);
 
 /* Make a read-only fuse mount (detached) and send its /dev/fuse fd over sock (SCM_RIGHTS).
  * Returns the mount's fd. The first access to the mount waits until the receiver serves it. */

@@ -231,3 +231,13 @@ children() {
 	[[ "$stderr" == *"(BURROW_FUSE=no)"* ]]
 	same "$(stat -c %i "$BURROW_CACHE_PATH"/imagefiles/*/bin/busybox)" "$first"
 }
+
+@test "check says whether image files will be served over FUSE or unpacked, and why" {
+	run as_user burrow check
+	[[ "$output" == *"OK    /dev/fuse: usable by $TEST_USER: image files (.sqsh) are served by burrow over FUSE"* ]]
+	run as_user env BURROW_FUSE=no burrow check
+	[[ "$output" == *"WARN  /dev/fuse: BURROW_FUSE=no: image files (.sqsh) will be unpacked once"* ]]
+	chmod 0600 /dev/fuse
+	run as_user burrow check
+	[[ "$output" == *"WARN  /dev/fuse: not readable and writable by $TEST_USER (mode 0600): image files (.sqsh) will be unpacked once"* ]]
+}
