@@ -23,6 +23,7 @@
 #include <sqfs/xattr_reader.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define NO_XATTRS 0xFFFFFFFFu
 #define NO_TABLE  0xFFFFFFFFFFFFFFFFull
@@ -61,17 +62,7 @@ static int ro_file_read_at(sqfs_file_t *f, sqfs_u64 offset, void *buf, size_t si
 	/* A crafted table offset must not read past the file (or wrap around). */
 	if (offset > file->size || size > file->size - offset)
 		return SQFS_ERROR_OUT_OF_BOUNDS;
-	while (size > 0) {
-		ssize_t n = pread(file->fd, buf, size, (off_t)offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return SQFS_ERROR_IO;
-		buf = (char *)buf + n;
-		size -= (size_t)n;
-		offset += (uint64_t)n;
-	}
-	return 0;
+	return fs_pread_all(file->fd, buf, size, offset) < 0 ? SQFS_ERROR_IO : 0;
 }
 
 static int ro_file_write_at(sqfs_file_t *f, sqfs_u64 offset, const void *buf, size_t size)
