@@ -34,15 +34,16 @@ const char *imagefile_fuse_unusable(void)
 	return NULL;
 }
 
-/* One byte and room for one fd: the message both sides use. */
+/* One byte and room for one fd: the message both sides use. (The control buffer goes last:
+ * clang sees CMSG_SPACE as a variable size.) */
 struct fd_message {
 	char byte;
 	struct iovec iov;
+	struct msghdr msg;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} control;
-	struct msghdr msg;
 };
 
 static void fd_message_init(struct fd_message *m)

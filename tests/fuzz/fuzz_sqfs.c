@@ -2,7 +2,6 @@
  * from memory and walked as the FUSE server and the fallback would (listings, inodes, data,
  * symlinks, xattrs), within limits on depth, entries and bytes. Failures must be errnos, never
  * crashes or reads out of bounds. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
