@@ -21,16 +21,6 @@
 #define CACHE_SECONDS 86400.0
 #define MAX_WORKERS   16
 
-struct fuse_server {
-	struct imagefile *img;
-	struct fuse_server_owners owners;
-	struct fuse_session *se;
-	pthread_key_t cursor_key;
-	pthread_t loop;
-	bool loop_started;
-	int fuse_fd;
-};
-
 /* An open directory: its entries, read once at opendir. */
 struct dir_listing {
 	size_t n;
@@ -39,6 +29,26 @@ struct dir_listing {
 		uint64_t ref;
 		mode_t type;
 	} * entries;
+};
+
+/* What an open directory (its listing) or file (its decoded inode) holds. Listed, so that the
+ * ones the kernel never released (the connection ended with them open) go with the server. */
+struct handle {
+	struct handle *prev, *next;
+	struct dir_listing *listing;
+	struct imagefile_node node;
+};
+
+struct fuse_server {
+	struct imagefile *img;
+	pthread_mutex_t handles_lock; /* taken at open and release only, never by a read */
+	struct handle handles;
+	struct fuse_server_owners owners;
+	struct fuse_session *se;
+	pthread_key_t cursor_key;
+	pthread_t loop;
+	bool loop_started;
+	int fuse_fd;
 };
 
 static void cursor_destroy(void *cur)
@@ -194,6 +204,36 @@ static int collect_entry(void *ctx, const char *name, uint64_t ref, mode_t type)
 	return 0;
 }
 
+static struct handle *handle_new(struct fuse_server *srv)
+{
+	struct handle *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	pthread_mutex_lock(&srv->handles_lock);
+	h->next = srv->handles.next;
+	h->prev = &srv->handles;
+	h->next->prev = h;
+	srv->handles.next = h;
+	pthread_mutex_unlock(&srv->handles_lock);
+	return h;
+}
+
+static void handle_free(struct fuse_server *srv, struct handle *h)
+{
+	pthread_mutex_lock(&srv->handles_lock);
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+	pthread_mutex_unlock(&srv->handles_lock);
+	listing_free(h->listing);
+	imagefile_node_free(&h->node);
+	free(h);
+}
+
+static struct handle *fi_handle(const struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct imagefile_cursor *cur;
@@ -203,25 +243,29 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	struct dir_listing *l = calloc(1, sizeof(*l));
-	rc = l ? imagefile_list(cur, &dir, collect_entry, l) : -ENOMEM;
+	struct fuse_server *srv = fuse_req_userdata(req);
+	struct handle *h = handle_new(srv);
+	if (h && !(h->listing = calloc(1, sizeof(*h->listing))))
+		rc = -ENOMEM;
+	rc = rc < 0 ? rc : h ? imagefile_list(cur, &dir, collect_entry, h->listing) : -ENOMEM;
 	imagefile_node_free(&dir);
 	if (rc < 0) {
-		listing_free(l);
+		if (h)
+			handle_free(srv, h);
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fi->fh = (uint64_t)(uintptr_t)l;
+	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->cache_readdir = 1;
 	fi->keep_cache = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
-		listing_free(l);
+		handle_free(srv, h);
 }
 
 static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus)
 {
 	struct fuse_server *srv = fuse_req_userdata(req);
-	struct dir_listing *l = (struct dir_listing *)(uintptr_t)fi->fh;
+	const struct dir_listing *l = fi_handle(fi)->listing;
 	struct imagefile_cursor *cur = plus ? thread_cursor(srv) : NULL;
 	if (plus && !cur) {
 		fuse_reply_err(req, ENOMEM);
@@ -270,7 +314,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	listing_free((struct dir_listing *)(uintptr_t)fi->fh);
+	handle_free(fuse_req_userdata(req), fi_handle(fi));
 	fuse_reply_err(req, 0);
 }
 
@@ -280,28 +324,28 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	struct fuse_server *srv = fuse_req_userdata(req);
 	struct imagefile_cursor *cur;
-	struct imagefile_node *node = malloc(sizeof(*node));
-	int rc = node ? load(req, ino, &cur, node) : -ENOMEM;
+	struct handle *h = handle_new(srv);
+	int rc = h ? load(req, ino, &cur, &h->node) : -ENOMEM;
 	if (rc < 0) {
-		free(node);
+		if (h)
+			handle_free(srv, h);
 		fuse_reply_err(req, -rc);
 		return;
 	}
 	/* The decoded inode (with its block list) is read by every read of this open file; it
 	 * is never written after this, so threads share it. */
-	fi->fh = (uint64_t)(uintptr_t)node;
+	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		imagefile_node_free(node);
-		free(node);
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		handle_free(srv, h);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct fuse_server *srv = fuse_req_userdata(req);
-	const struct imagefile_node *node = (const struct imagefile_node *)(uintptr_t)fi->fh;
+	const struct imagefile_node *node = &fi_handle(fi)->node;
 	struct imagefile_cursor *cur = thread_cursor(srv);
 	cleanup_free char *buf = malloc(size ? size : 1);
 	if (!cur || !buf) {
@@ -324,9 +368,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct imagefile_node *node = (struct imagefile_node *)(uintptr_t)fi->fh;
-	imagefile_node_free(node);
-	free(node);
+	handle_free(fuse_req_userdata(req), fi_handle(fi));
 	fuse_reply_err(req, 0);
 }
 
@@ -444,6 +486,8 @@ int fuse_server_start(struct imagefile *img, int fuse_fd, const struct fuse_serv
 		return error_set(err, ENOMEM, "out of memory");
 	}
 	srv->img = img;
+	pthread_mutex_init(&srv->handles_lock, NULL);
+	srv->handles.next = srv->handles.prev = &srv->handles;
 	srv->owners = *owners;
 	srv->fuse_fd = fuse_fd;
 	if (pthread_key_create(&srv->cursor_key, cursor_destroy) != 0) {
@@ -456,6 +500,7 @@ int fuse_server_start(struct imagefile *img, int fuse_fd, const struct fuse_serv
 	char mountpoint[32];
 	snprintf(mountpoint, sizeof(mountpoint), "/dev/fd/%d", fuse_fd);
 	srv->se = fuse_session_new(&args, &ops, sizeof(ops), srv);
+	fuse_opt_free_args(&args); /* the session may have copied them */
 	/* libfuse (3.3+) takes /dev/fd/N as a connection mounted by the caller. */
 	if (!srv->se || fuse_session_mount(srv->se, mountpoint) != 0) {
 		fuse_server_stop(srv);
@@ -491,6 +536,9 @@ bool fuse_server_stop(struct fuse_server *srv)
 	} else {
 		close(srv->fuse_fd);
 	}
+	while (srv->handles.next != &srv->handles)
+		handle_free(srv, srv->handles.next);
+	pthread_mutex_destroy(&srv->handles_lock);
 	pthread_key_delete(srv->cursor_key);
 	free(srv);
 	return true;
