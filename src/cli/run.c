@@ -285,7 +285,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 static int open_named(const char *arg, const char *name, const struct source_paths *paths,
                       struct start_target *t, struct error *err)
 {
-	if (source_create_container(arg, name, paths, false, err) < 0) {
+	int rc = source_is_image_file(arg) ? source_create_file_container(arg, name, paths, false, err)
+	                                   : source_create_container(arg, name, paths, false, err);
+	if (rc < 0) {
 		if (err->code == EEXIST)
 			error_set(err, EEXIST,
 			          "container '%s' already exists ('burrow start %s' runs it, 'burrow remove "

@@ -241,3 +241,13 @@ children() {
 	run as_user burrow check
 	[[ "$output" == *"WARN  /dev/fuse: not readable and writable by $TEST_USER (mode 0600): image files (.sqsh) will be unpacked once"* ]]
 }
+
+@test "run FILE and run --name N FILE read the file in place too" {
+	run --separate-stderr as_user burrow run "$FILES/multi.sqsh"
+	[ "$status" -eq 0 ]
+	same "$output" "entry: GREETING=hello from multi pwd=/app args=default-arg"
+	run --separate-stderr as_user burrow run --name r "$FILES/multi.sqsh" one
+	[ "$status" -eq 0 ]
+	same "$output" "entry: GREETING=hello from multi pwd=/app args=one"
+	same "$(cat "$BURROW_DATA_PATH/containers/r/image-file")" "$FILES/multi.sqsh"
+}
