@@ -1,6 +1,6 @@
 /* Reading a squashfs image file in place (no unpacking): inodes by reference, directory
  * listings, file data, symlinks and xattrs, for the FUSE server and the fallback unpacker.
- * Not the writer (squashfs.c) nor the FUSE protocol (runtime/imagefile_fuse.c). */
+ * Not the writer (squashfs.c) nor the FUSE protocol (runtime/fuse_server.c). */
 #pragma once
 
 #include <stdbool.h>
