@@ -1,6 +1,7 @@
 /* What `start` and `create` name, resolved as MODEL.md says: an image file, else a container by
- * name, else an image in the store, else a registry reference pulled first. Gives the start source a plan is built
- * from, and owns everything it points at. Not the plan (plan.c) nor the pull itself (pull.c). */
+ * name, else an image in the store, else a registry reference pulled first. Gives the start
+ * source a plan is built from, and owns everything it points at. Not the plan (plan.c) nor the
+ * pull itself (pull.c). */
 #pragma once
 
 #include <stdbool.h>
