@@ -17,7 +17,8 @@
 static const char usage_text[] =
         "usage: burrow create [--name NAME] [-f] SOURCE\n"
         "\n"
-        "Make a container from SOURCE: a root filesystem directory (copied), a tar file\n"
+        "Make a container from SOURCE: an image file (FILE.sqsh, read in place at each start,\n"
+        "never unpacked while FUSE is usable), a root filesystem directory (copied), a tar file\n"
         "such as 'docker export' writes (plain, gzip, zstd, xz or bzip2), or an image: a name\n"
         "in the store or a registry reference, pulled first when missing. A container made\n"
         "from an image copies nothing: its layers are shared with the store.\n"
@@ -64,6 +65,7 @@ int cmd_create(int argc, char **argv)
 	}
 	struct error err;
 	error_clear(&err);
+	bool is_image_file = source_is_image_file(source);
 	bool is_path = fs_is_dir(source) || fs_is_file(source);
 	cleanup_free char *default_name = NULL;
 	if (!name && is_path) {
@@ -79,6 +81,14 @@ int cmd_create(int argc, char **argv)
 		        source);
 		return 1;
 	}
+	struct source_paths paths = {.data = data, .cache = cache, .pull = cli_pull_for_use};
+	if (is_image_file) {
+		if (source_create_file_container(source, name, &paths, force, &err) < 0) {
+			cli_report(&err);
+			return 1;
+		}
+		return 0;
+	}
 	if (is_path) {
 		if (container_create(data, name, source, force, &err) < 0) {
 			cli_report(&err);
@@ -86,7 +96,6 @@ int cmd_create(int argc, char **argv)
 		}
 		return 0;
 	}
-	struct source_paths paths = {.data = data, .cache = cache, .pull = cli_pull_for_use};
 	if (source_create_container(source, name, &paths, force, &err) < 0) {
 		if (err.code == ENOENT)
 			error_prefix(&err, "'%s' is no directory or tar file", source);

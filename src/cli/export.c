@@ -33,6 +33,13 @@ static const char usage_text[] =
 static char **container_layers(const struct container *c, const char *cache, struct error *err)
 {
 	cleanup_strv char **layers = NULL;
+	if (c->image_file) {
+		error_set(err, ENOTSUP,
+		          "container %s is made from the image file %s, which export cannot merge yet; "
+		          "copy that file, or create the container from an image in the store",
+		          c->name, c->image_file);
+		return NULL;
+	}
 	if (!c->diff_ids) {
 		if (strv_push(&layers, c->rootfs) < 0)
 			error_set(err, ENOMEM, "out of memory");

@@ -292,7 +292,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 static int open_named(const char *arg, const char *name, const struct source_paths *paths,
                       struct start_target *t, struct error *err)
 {
-	if (source_create_container(arg, name, paths, false, err) < 0) {
+	int rc = source_is_image_file(arg) ? source_create_file_container(arg, name, paths, false, err)
+	                                   : source_create_container(arg, name, paths, false, err);
+	if (rc < 0) {
 		if (err->code == EEXIST)
 			error_set(err, EEXIST,
 			          "container '%s' already exists ('burrow start %s' runs it, 'burrow remove "
@@ -349,7 +351,10 @@ int cmd_run(int argc, char **argv)
 		run_flags_free(&f);
 		return SPAWN_EXIT_SETUP;
 	}
-	image_user(f.name ? target.container_config.user : target.image.config.user, &opts);
+	if (target.notice)
+		fprintf(stderr, "%s\n", target.notice);
+	image_user(f.name || target.image_file ? target.container_config.user : target.image.config.user,
+	           &opts);
 	struct run_plan plan;
 	if (plan_build(&target.src, &opts, &plan, &err) < 0) {
 		error_prefix(&err, "run %s", arg);

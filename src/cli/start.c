@@ -15,11 +15,11 @@
 #include "util/strv.h"
 
 static const char usage_text[] =
-        "usage: burrow start [OPTIONS] NAME|IMAGE [COMMAND [ARG...]]\n"
+        "usage: burrow start [OPTIONS] NAME|IMAGE|FILE.sqsh [COMMAND [ARG...]]\n"
         "\n"
-        "Run COMMAND (default: the image's command, else a login shell) in container NAME, or\n"
-        "in IMAGE from the store (pulled first when missing; with --rw its changes are thrown\n"
-        "away at exit).\n"
+        "Run COMMAND (default: the image's command, else a login shell) in container NAME, in\n"
+        "IMAGE from the store (pulled first when missing), or in an image file read in place\n"
+        "(with --rw the changes of an image or image file are thrown away at exit).\n"
         "\n"
         "  -r, --root                  be root inside (files stay owned by you on the host)\n"
         "      --rw                    writable root filesystem (changes stay in a container)\n"
@@ -135,6 +135,8 @@ int cmd_start(int argc, char **argv)
 		start_target_free(&target);
 		return SPAWN_EXIT_SETUP;
 	}
+	if (target.notice)
+		fprintf(stderr, "%s\n", target.notice);
 	struct run_plan plan;
 	int status;
 	if (plan_build(&target.src, &opts, &plan, &err) < 0) {

@@ -24,6 +24,7 @@
 #include <sqfs/xattr_writer.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define BLOCK_SIZE  SQFS_DEFAULT_BLOCK_SIZE
 #define DEVBLK_SIZE 4096
@@ -88,17 +89,9 @@ static void fd_file_destroy(sqfs_object_t *obj)
 static int fd_file_read_at(sqfs_file_t *f, sqfs_u64 offset, void *buf, size_t size)
 {
 	struct fd_file *file = (struct fd_file *)f;
-	while (size > 0) {
-		ssize_t n = pread(file->fd, buf, size, (off_t)offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			file->saved_errno = n < 0 ? errno : EIO;
-			return SQFS_ERROR_IO;
-		}
-		buf = (char *)buf + n;
-		size -= (size_t)n;
-		offset += (uint64_t)n;
+	if (fs_pread_all(file->fd, buf, size, offset) < 0) {
+		file->saved_errno = errno;
+		return SQFS_ERROR_IO;
 	}
 	return 0;
 }

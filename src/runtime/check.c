@@ -68,20 +68,29 @@ static void judge_overlay(const struct check_facts *f, bool userns_ok, struct ch
 		set(line, CHECK_OK, name, NULL, "%s", f->overlay_errno == 0 ? "works" : "available");
 }
 
+/* Which way start and create will read image files: served by burrow over FUSE, or unpacked. */
 static void judge_fuse(const struct check_facts *f, struct check_line *line)
 {
 	const char *name = "/dev/fuse";
-	if (!f->fuse_present)
+	const char *unpacked = "image files (.sqsh) will be unpacked once into the cache instead of "
+	                       "served over FUSE";
+	if (f->fuse_disabled)
+		set(line, CHECK_WARN, name, "unset BURROW_FUSE", "%s: %s", f->fuse_disabled, unpacked);
+	else if (!f->fuse_present)
 		set(line, CHECK_WARN, name, "as root: modprobe fuse (and list it in /etc/modules-load.d)",
-		    "missing: single-file images (.sqsh) will be unpacked instead of mounted");
+		    "missing: %s", unpacked);
 	else if (!f->fuse_usable)
 		set(line, CHECK_WARN, name,
 		    "as root: chmod 0666 /dev/fuse, the usual mode (a udev rule keeps it)",
-		    "not readable and writable by %s (mode %04o): single-file images will be unpacked "
-		    "instead of mounted",
-		    f->user, (unsigned)(f->fuse_mode & 07777));
+		    "not readable and writable by %s (mode %04o): %s", f->user,
+		    (unsigned)(f->fuse_mode & 07777), unpacked);
+	else if (f->fuse_errno > 0)
+		set(line, CHECK_WARN, name,
+		    "needs Linux 4.18 or later; until then set BURROW_FUSE=no to unpack image files",
+		    "mounting fuse in a user namespace failed: %s", strerror(f->fuse_errno));
 	else
-		set(line, CHECK_OK, name, NULL, "usable by %s", f->user);
+		set(line, CHECK_OK, name, NULL,
+		    "usable by %s: image files (.sqsh) are served by burrow over FUSE", f->user);
 }
 
 static void judge_squashfuse(const struct check_facts *f, struct check_line *line)

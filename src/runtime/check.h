@@ -28,6 +28,10 @@ struct check_facts {
 	/* /dev/fuse: present, usable (read and write) by the user, its mode. */
 	bool fuse_present, fuse_usable;
 	mode_t fuse_mode;
+	/* The errno of mounting fuse inside a user namespace (0: it worked), and BURROW_FUSE=no
+	 * (the reason image files are unpacked, NULL when not set). */
+	int fuse_errno;
+	const char *fuse_disabled;
 	bool squashfuse_present;
 	/* Subordinate ids: the files read, whether the user has a range in each, and the helpers. */
 	const char *subuid_file, *subgid_file;

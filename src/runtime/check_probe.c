@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/imagefile_mount.h"
 #include "runtime/userns.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -79,9 +80,8 @@ static int write_file(const char *path, const char *text)
 	return write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* As burrow will: a user and mount namespace, a scratch tmpfs, and overlayfs with userxattr
- * (the unprivileged form, Linux 5.11+). */
-static int try_overlay(void)
+/* A user and mount namespace mapping the user alone, as a start makes. */
+static int enter_userns(void)
 {
 	char map[64];
 	uid_t uid = getuid();
@@ -92,7 +92,14 @@ static int try_overlay(void)
 	if (write_file("/proc/self/setgroups", "deny") < 0 || write_file("/proc/self/uid_map", map) < 0)
 		return -1;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-	if (write_file("/proc/self/gid_map", map) < 0)
+	return write_file("/proc/self/gid_map", map);
+}
+
+/* As burrow will: a user and mount namespace, a scratch tmpfs, and overlayfs with userxattr
+ * (the unprivileged form, Linux 5.11+). */
+static int try_overlay(void)
+{
+	if (enter_userns() < 0)
 		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", "/tmp", "tmpfs", 0, NULL) < 0)
@@ -102,6 +109,28 @@ static int try_overlay(void)
 		return -1;
 	return mount("overlay", "/tmp/m", "overlay", 0,
 	             "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w,userxattr");
+}
+
+/* As a start of an image file will: a fuse mount made inside a user namespace (nobody serves
+ * it; the kernel asks the server only at the first access). */
+static int try_fuse(void)
+{
+	if (enter_userns() < 0)
+		return -1;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	int fs_fd = fd < 0 ? -1 : fsopen("fuse", FSOPEN_CLOEXEC);
+	char text[16];
+	snprintf(text, sizeof(text), "%d", fd);
+	if (fs_fd < 0 || fsconfig(fs_fd, FSCONFIG_SET_STRING, "fd", text, 0) < 0 ||
+	    fsconfig(fs_fd, FSCONFIG_SET_STRING, "rootmode", "40000", 0) < 0)
+		return -1;
+	snprintf(text, sizeof(text), "%u", (unsigned)getuid());
+	if (fsconfig(fs_fd, FSCONFIG_SET_STRING, "user_id", text, 0) < 0)
+		return -1;
+	snprintf(text, sizeof(text), "%u", (unsigned)getgid());
+	if (fsconfig(fs_fd, FSCONFIG_SET_STRING, "group_id", text, 0) < 0)
+		return -1;
+	return fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
 }
 
 static bool listed_filesystem(const char *name)
@@ -179,6 +208,9 @@ void check_probe(struct check_facts *f)
 	f->overlay_errno = real_root() && f->overlay_listed && f->userns_errno == 0 ? in_child(try_overlay)
 	                                                                            : CHECK_UNKNOWN;
 	probe_fuse(f);
+	f->fuse_disabled = imagefile_fuse_disabled();
+	f->fuse_errno =
+	        real_root() && f->fuse_usable && f->userns_errno == 0 ? in_child(try_fuse) : CHECK_UNKNOWN;
 	f->squashfuse_present = userns_helper_present("squashfuse");
 
 	uint32_t start, count;

@@ -247,6 +247,13 @@ static int write_at(int dir_fd, const char *file, const char *data, size_t len, 
 	return 0;
 }
 
+static int make_upper(int dir_fd, struct error *err)
+{
+	if (mkdirat(dir_fd, "upper", 0755) < 0 || mkdirat(dir_fd, "work", 0700) < 0)
+		return error_errno(err, "create the container's upper dir");
+	return 0;
+}
+
 static int fill_from_image(int dir_fd, int root_fd, const void *ctx, struct error *err)
 {
 	(void)root_fd;
@@ -264,9 +271,7 @@ static int fill_from_image(int dir_fd, int root_fd, const void *ctx, struct erro
 	    write_at(dir_fd, "image", about, strlen(about), err) < 0 ||
 	    write_at(dir_fd, "layers", layers, len, err) < 0)
 		return -1;
-	if (mkdirat(dir_fd, "upper", 0755) < 0 || mkdirat(dir_fd, "work", 0700) < 0)
-		return error_errno(err, "create the container's upper dir");
-	return 0;
+	return make_upper(dir_fd, err);
 }
 
 int container_create_image(const char *data_path, const char *name, const struct container_image *image,
@@ -277,7 +282,37 @@ int container_create_image(const char *data_path, const char *name, const struct
 	return create_with(data_path, name, force, fill_from_image, image, err);
 }
 
-/* An image container's records: its layers, its config, its upper and work dirs. */
+static int fill_from_image_file(int dir_fd, int root_fd, const void *ctx, struct error *err)
+{
+	(void)root_fd;
+	const char *path = ctx;
+	if (write_at(dir_fd, "image-file", path, strlen(path), err) < 0)
+		return -1;
+	return make_upper(dir_fd, err);
+}
+
+int container_create_image_file(const char *data_path, const char *name, const char *image_file, bool force,
+                                struct error *err)
+{
+	if (image_file[0] != '/')
+		return error_set(err, EINVAL, "image file %s: an absolute path is needed", image_file);
+	return create_with(data_path, name, force, fill_from_image_file, image_file, err);
+}
+
+/* An image file container's record: the file's path. */
+static int open_image_file_part(struct container *c, int dir_fd, struct error *err)
+{
+	struct error local;
+	c->image_file = fs_read_file_at(dir_fd, "image-file", false, 4096, NULL, &local);
+	if (!c->image_file)
+		return local.code == ENOENT ? 0 : (*err = local, -1);
+	if (asprintf(&c->upper, "%s/upper", c->dir) < 0 || asprintf(&c->work, "%s/work", c->dir) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* An image container's records: its layers, its config, its upper and work dirs; or an image
+ * file container's. */
 static int open_image_parts(struct container *c, struct error *err)
 {
 	cleanup_close int dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -286,7 +321,7 @@ static int open_image_parts(struct container *c, struct error *err)
 	struct error local;
 	cleanup_free char *layers = fs_read_file_at(dir_fd, "layers", false, 1 << 20, NULL, &local);
 	if (!layers)
-		return local.code == ENOENT ? 0 : (*err = local, -1);
+		return local.code == ENOENT ? open_image_file_part(c, dir_fd, err) : (*err = local, -1);
 	c->config_json = fs_read_file_at(dir_fd, "config.json", false, 8 << 20, &c->config_len, err);
 	if (!c->config_json)
 		return -1;
@@ -338,6 +373,7 @@ void container_free(struct container *c)
 	free(c->upper);
 	free(c->work);
 	free(c->image_name);
+	free(c->image_file);
 	memset(c, 0, sizeof(*c));
 }
 

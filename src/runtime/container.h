@@ -6,7 +6,8 @@
  *   DATA/containers/NAME/layers   image only: the layers' diff_ids, bottom first, one a line
  *   DATA/containers/NAME/config.json  image only: the image config it was made from
  *   DATA/containers/NAME/image    image only: the image's name and manifest digest
- *   DATA/containers/NAME/upper, work  image only: the overlay's upper and work dirs */
+ *   DATA/containers/NAME/image-file  image file only: the file's absolute path
+ *   DATA/containers/NAME/upper, work  image or image file: the overlay's upper and work dirs */
 #pragma once
 
 #include <stdbool.h>
@@ -24,6 +25,7 @@ struct container {
 	size_t config_len;
 	char *upper, *work;
 	char *image_name; /* the image's name as it was made from it; may be NULL */
+	char *image_file; /* made from an image file: its absolute path; else NULL */
 };
 
 /* What container_create_image records of an image. */
@@ -51,6 +53,11 @@ int container_create(const char *data_path, const char *name, const char *source
  * every start, changes in the container's own upper dir. */
 int container_create_image(const char *data_path, const char *name, const struct container_image *image,
                            bool force, struct error *err);
+
+/* Make container NAME from an image file (absolute path): the file is its lowest layer at every
+ * start (nothing unpacked), changes in the container's own upper dir. */
+int container_create_image_file(const char *data_path, const char *name, const char *image_file, bool force,
+                                struct error *err);
 
 int container_open(const char *data_path, const char *name, struct container *c, struct error *err);
 void container_free(struct container *c);

@@ -232,3 +232,11 @@ int idmap_parse_user(const char *text, uint32_t *uid, uint32_t *gid, struct erro
 		                 text);
 	return 0;
 }
+
+uint32_t idmap_to_inside(const struct idmap *m, uint32_t host)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (host >= m->ranges[i].outside && host - m->ranges[i].outside < m->ranges[i].count)
+			return m->ranges[i].inside + (host - m->ranges[i].outside);
+	return host;
+}

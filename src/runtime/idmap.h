@@ -34,6 +34,8 @@ void idmap_format(const struct idmap *m, char *buf, size_t size);
 /* Whether m maps one id only: such a map of the caller's own id the new namespace may write
  * itself; anything larger needs newuidmap/newgidmap run from outside. */
 bool idmap_single(const struct idmap *m);
+/* The id inside the namespace that host id maps to; host itself when m does not map it. */
+uint32_t idmap_to_inside(const struct idmap *m, uint32_t host);
 
 /* Apply maps to pid (which has just unshared its user namespace; 0: the caller itself). A
  * single self-map is written directly (setgroups denied first); anything larger goes through

@@ -219,7 +219,7 @@ static int plan_root(struct run_plan *plan, const struct start_source *src, bool
 	plan->rootfs_readonly = !rw;
 	if (!plan->rootfs)
 		return error_set(err, ENOMEM, "out of memory");
-	if (!src->layers)
+	if (!src->layers && !src->image_file)
 		return 0;
 	struct plan_overlay *o = &plan->overlay;
 	o->lowers = calloc(1, sizeof(char *));
@@ -227,10 +227,12 @@ static int plan_root(struct run_plan *plan, const struct start_source *src, bool
 		return error_set(err, ENOMEM, "out of memory");
 	if (src->upper && !rw && strv_push(&o->lowers, src->upper) < 0)
 		return error_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; src->layers[i]; i++)
+	for (size_t i = 0; src->layers && src->layers[i]; i++)
 		if (strv_push(&o->lowers, src->layers[i]) < 0)
 			return error_set(err, ENOMEM, "out of memory");
-	if (strv_len(o->lowers) == 0)
+	if (src->image_file && !(o->image_file = strdup(src->image_file)))
+		return error_set(err, ENOMEM, "out of memory");
+	if (strv_len(o->lowers) == 0 && !o->image_file)
 		return error_set(err, EINVAL, "%s has no layers", src->label);
 	if (rw && src->upper) {
 		o->upper = strdup(src->upper);
@@ -408,6 +410,7 @@ void plan_free(struct run_plan *plan)
 	strv_free(plan->overlay.lowers);
 	free(plan->overlay.upper);
 	free(plan->overlay.work);
+	free(plan->overlay.image_file);
 	identity_free(&plan->identity);
 	free(plan->cwd);
 	strv_free(plan->argv);

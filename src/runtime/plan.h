@@ -46,6 +46,7 @@ struct plan_overlay {
 	char *upper;   /* a container's upper dir (--rw); NULL: a throw-away one (tmpfs_upper) */
 	char *work;
 	bool tmpfs_upper; /* changes go to a tmpfs of the namespace and vanish with it */
+	char *image_file; /* host path of an image file served over FUSE as the bottom layer */
 };
 
 /* What a start runs: a container's plain tree, or image layers (with a container's upper dir,
@@ -55,6 +56,7 @@ struct start_source {
 	const char *rootfs;            /* the plain tree, or an empty directory to mount on */
 	char *const *layers;           /* NULL for a plain tree; else layer dirs, top first */
 	const char *upper, *work;      /* a container's own; NULL for an image */
+	const char *image_file;        /* an image file served over FUSE below layers; may be NULL */
 	char *const *image_env;        /* the image config's Env, may be NULL */
 	char *const *image_cmd;        /* the image's Entrypoint + Cmd, may be NULL or empty */
 	char *const *image_entrypoint; /* its Entrypoint alone, may be NULL */
@@ -87,6 +89,7 @@ struct run_plan {
 	bool default_argv;   /* no command given and none in the image: the login shell */
 	char *image_workdir; /* start: the image's WorkingDir, used when the cwd is not visible */
 	char **hooks;        /* hooks.d programs, run by rootfs_enter before pivot_root */
+	int fuse_sock;       /* set by spawn_run: where the child sends the image file's FUSE connection */
 };
 
 struct start_options {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runtime/hooks.h"
+#include "runtime/imagefile_mount.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/strv.h"
@@ -257,6 +258,25 @@ static int overlay_mount(char *const *lowers, const char *upper, const char *wor
 	return mnt_fd >= 0 ? mnt_fd : error_errno(err, "mount the overlay");
 }
 
+/* The overlay's lower dirs: the plan's, then an image file's fuse mount attached on dir (inside
+ * this namespace only) as the bottom layer. */
+static char **lowers_with_image(const struct run_plan *plan, const char *dir, struct error *err)
+{
+	cleanup_strv char **lowers = strv_copy(plan->overlay.lowers);
+	if (!lowers || strv_push(&lowers, dir) < 0) {
+		error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	cleanup_close int mnt_fd = imagefile_mount_fuse(plan->fuse_sock, err);
+	if (mnt_fd < 0)
+		return NULL;
+	if (move_mount(mnt_fd, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		error_errno(err, "mount the image file on %s", dir);
+		return NULL;
+	}
+	return steal_pointer(&lowers);
+}
+
 /* The root as a detached mount: a bind of the plain tree, or an overlay. A throw-away upper dir
  * lives in a tmpfs attached on the mount point first; the root then goes on its "root"
  * directory, returned in *root_path. */
@@ -267,20 +287,29 @@ static int root_mount(const struct run_plan *plan, char **root_path, struct erro
 		int fd = open_tree(AT_FDCWD, plan->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		return fd >= 0 ? fd : error_errno(err, "bind root %s", plan->rootfs);
 	}
-	if (!o->tmpfs_upper)
-		return overlay_mount(o->lowers, o->upper, o->work, err);
+	cleanup_strv char **lowers = NULL;
+	if (!o->tmpfs_upper) {
+		/* The overlay then stacks on the fuse mount it reads from. */
+		if (o->image_file && !(lowers = lowers_with_image(plan, plan->rootfs, err)))
+			return -1;
+		return overlay_mount(lowers ? lowers : o->lowers, o->upper, o->work, err);
+	}
 	cleanup_close int tmp_fd = new_fs("tmpfs", "mode=700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (tmp_fd < 0)
 		return -1;
 	if (move_mount(tmp_fd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return error_errno(err, "mount a tmpfs on %s", plan->rootfs);
-	cleanup_free char *upper = NULL, *work = NULL;
+	cleanup_free char *upper = NULL, *work = NULL, *image = NULL;
 	if (asprintf(&upper, "%s/upper", plan->rootfs) < 0 || asprintf(&work, "%s/work", plan->rootfs) < 0 ||
+	    asprintf(&image, "%s/image", plan->rootfs) < 0 ||
 	    asprintf(root_path, "%s/root", plan->rootfs) < 0)
 		return error_set(err, ENOMEM, "out of memory");
-	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(*root_path, 0755) < 0)
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(*root_path, 0755) < 0 ||
+	    (o->image_file && mkdir(image, 0755) < 0))
 		return error_errno(err, "prepare the writable layer in %s", plan->rootfs);
-	return overlay_mount(o->lowers, upper, work, err);
+	if (o->image_file && !(lowers = lowers_with_image(plan, image, err)))
+		return -1;
+	return overlay_mount(lowers ? lowers : o->lowers, upper, work, err);
 }
 
 int rootfs_enter(struct run_plan *plan, struct error *err)

@@ -2,11 +2,15 @@
 #include "runtime/source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/imagefile.h"
+#include "image/imagefile_unpack.h"
 #include "image/reference.h"
+#include "runtime/imagefile_mount.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/strv.h"
@@ -33,6 +37,90 @@ int source_open_image(const char *arg, const struct source_paths *paths, struct 
 	return image_open(st, name, img, err);
 }
 
+#define IMAGE_CONFIG_MAX (8 << 20)
+
+bool source_is_image_file(const char *arg)
+{
+	size_t n = strlen(arg);
+	bool suffix = n > 5 && (strcmp(arg + n - 5, ".sqsh") == 0 || strcmp(arg + n - 5, ".sqfs") == 0);
+	if ((!suffix && !strchr(arg, '/')) || !fs_is_file(arg))
+		return false;
+	if (suffix)
+		return true;
+	char magic[4] = {0};
+	cleanup_close int fd = open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	       memcmp(magic, "hsqs", 4) == 0;
+}
+
+/* The image config inside the file (/.burrow/config.json), read without mounting anything; an
+ * image file without one (made by other tools) has an empty config. */
+static int read_file_config(const char *path, struct image_config *cfg, struct error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(err, "image file %s", path);
+	struct imagefile *img = NULL;
+	if (imagefile_open(fd, &img, err) < 0) {
+		error_prefix(err, "image file %s", path);
+		return -1;
+	}
+	size_t len = 0;
+	struct error local;
+	cleanup_free char *json =
+	        imagefile_read_path(img, "/.burrow/config.json", IMAGE_CONFIG_MAX, &len, &local);
+	imagefile_close(img);
+	if (!json && local.code != ENOENT) {
+		*err = local;
+		error_prefix(err, "image file %s", path);
+		return -1;
+	}
+	if (!json) {
+		memset(cfg, 0, sizeof(*cfg));
+		return 0;
+	}
+	if (image_config_parse(json, len, cfg, err) < 0) {
+		error_prefix(err, "image file %s: /.burrow/config.json", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void use_config(struct start_target *t)
+{
+	const struct image_config *cfg = &t->container_config;
+	t->src.image_env = cfg->env;
+	t->src.image_cmd = t->command;
+	t->src.image_entrypoint = cfg->entrypoint;
+	t->src.image_cmd_args = cfg->cmd;
+	t->src.image_workdir = cfg->working_dir;
+}
+
+/* The image file at t->image_file as the bottom layer: served over FUSE, else unpacked once into
+ * the cache (saying so in t->notice). */
+static int use_image_file(struct start_target *t, const struct source_paths *paths, struct error *err)
+{
+	if (read_file_config(t->image_file, &t->container_config, err) < 0)
+		return -1;
+	if (!(t->command = image_config_command(&t->container_config)))
+		return error_set(err, ENOMEM, "out of memory");
+	use_config(t);
+	const char *why = imagefile_fuse_unusable();
+	if (!why) {
+		t->src.image_file = t->image_file;
+		return 0;
+	}
+	cleanup_free char *dir = NULL;
+	if (imagefile_unpack_cached(t->image_file, paths->cache, &dir, err) < 0)
+		return -1;
+	if (asprintf(&t->notice, "burrow: %s: FUSE is unusable (%s); unpacked it once into %s", t->image_file,
+	             why, dir) < 0 ||
+	    !(t->layer_dirs = calloc(1, sizeof(char *))) || strv_push(&t->layer_dirs, dir) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	t->src.layers = t->layer_dirs;
+	return 0;
+}
+
 /* A container made from an image: its config from the container, its layers from the cache. */
 static int open_image_container(struct start_target *t, const struct source_paths *paths, struct error *err)
 {
@@ -52,12 +140,18 @@ static int open_image_container(struct start_target *t, const struct source_path
 	t->src.layers = t->layer_dirs;
 	t->src.upper = c->upper;
 	t->src.work = c->work;
-	t->src.image_env = cfg->env;
-	t->src.image_cmd = t->command;
-	t->src.image_entrypoint = cfg->entrypoint;
-	t->src.image_cmd_args = cfg->cmd;
-	t->src.image_workdir = cfg->working_dir;
+	use_config(t);
 	return 0;
+}
+
+/* A container made from an image file: the file below the container's upper dir. */
+static int open_file_container(struct start_target *t, const struct source_paths *paths, struct error *err)
+{
+	t->src.upper = t->container.upper;
+	t->src.work = t->container.work;
+	if (!(t->image_file = strdup(t->container.image_file)))
+		return error_set(err, ENOMEM, "out of memory");
+	return use_image_file(t, paths, err);
 }
 
 /* An image started directly mounts on an empty directory of the runtime path: the mount lives
@@ -77,17 +171,34 @@ static int image_mount_point(const struct source_paths *paths, char **out, struc
 static int open_image_target(const char *arg, const struct source_paths *paths, bool tried_container,
                              struct start_target *t, struct error *err);
 
+/* An image file started directly: an ephemeral container over it. */
+static int open_file_target(const char *arg, const struct source_paths *paths, struct start_target *t,
+                            struct error *err)
+{
+	t->image_file = realpath(arg, NULL);
+	if (!t->image_file)
+		return error_errno(err, "image file %s", arg);
+	if (use_image_file(t, paths, err) < 0 || image_mount_point(paths, &t->mount_point, err) < 0)
+		return -1;
+	t->src.label = arg;
+	t->src.rootfs = t->mount_point;
+	return 0;
+}
+
 int source_open_start(const char *arg, const struct source_paths *paths, struct start_target *t,
                       struct error *err)
 {
 	memset(t, 0, sizeof(*t));
 	t->store_lock_fd = -1;
+	if (source_is_image_file(arg))
+		return open_file_target(arg, paths, t, err);
 	struct error container_err;
 	if (container_open(paths->data, arg, &t->container, &container_err) == 0) {
 		t->is_container = true;
 		t->src.label = t->container.name;
 		t->src.rootfs = t->container.rootfs;
-		if (t->container.diff_ids && open_image_container(t, paths, err) < 0) {
+		if ((t->container.diff_ids && open_image_container(t, paths, err) < 0) ||
+		    (t->container.image_file && open_file_container(t, paths, err) < 0)) {
 			error_prefix(err, "container '%s'", arg);
 			return -1;
 		}
@@ -104,6 +215,9 @@ int source_open_run(const char *arg, const struct source_paths *paths, struct st
                     struct error *err)
 {
 	memset(t, 0, sizeof(*t));
+	t->store_lock_fd = -1;
+	if (source_is_image_file(arg))
+		return open_file_target(arg, paths, t, err);
 	return open_image_target(arg, paths, false, t, err);
 }
 
@@ -159,6 +273,20 @@ out:
 	return rc;
 }
 
+int source_create_file_container(const char *path, const char *name, const struct source_paths *paths,
+                                 bool force, struct error *err)
+{
+	cleanup_free char *abs = realpath(path, NULL);
+	if (!abs)
+		return error_errno(err, "image file %s", path);
+	/* Refused now rather than at the first start: the file must be a readable image. */
+	struct image_config cfg;
+	if (read_file_config(abs, &cfg, err) < 0)
+		return -1;
+	image_config_free(&cfg);
+	return container_create_image_file(paths->data, name, abs, force, err);
+}
+
 void start_target_free(struct start_target *t)
 {
 	container_free(&t->container);
@@ -167,6 +295,8 @@ void start_target_free(struct start_target *t)
 	strv_free(t->layer_dirs);
 	strv_free(t->command);
 	free(t->mount_point);
+	free(t->image_file);
+	free(t->notice);
 	if (t->store_lock_fd >= 0)
 		store_unlock(t->store_lock_fd);
 	memset(t, 0, sizeof(*t));

@@ -19,6 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "image/imagefile.h"
+#include "runtime/fuse_server.h"
+#include "runtime/imagefile_mount.h"
 #include "runtime/instance.h"
 #include "runtime/rootfs.h"
 #include "util/cleanup.h"
@@ -199,6 +202,57 @@ static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_
 	_exit(spawn_supervise(pid, true));
 }
 
+/* An image file the child mounts over FUSE and this process serves. */
+struct image_service {
+	int file_fd;
+	struct imagefile *img;
+	struct fuse_server *server;
+	int sock[2]; /* [0] ours, [1] the child's */
+};
+
+static int image_service_open(struct image_service *s, const char *path, struct error *err)
+{
+	s->file_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->file_fd < 0)
+		return error_errno(err, "image file %s", path);
+	if (imagefile_open(s->file_fd, &s->img, err) < 0) {
+		error_prefix(err, "image file %s", path);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sock) < 0)
+		return error_errno(err, "socketpair");
+	return 0;
+}
+
+/* Serve the connection the child sends; nothing when it sent none (it failed: its report says
+ * why). The child waits for the answer to FUSE_INIT at its first access of the mount. */
+static void image_service_serve(struct image_service *s, const struct run_plan *plan)
+{
+	struct error ignored;
+	struct fuse_server_owners owners = {.uids = plan->uids,
+	                                    .gids = plan->gids,
+	                                    .self_uid = idmap_to_inside(&plan->uids, (uint32_t)getuid()),
+	                                    .self_gid = idmap_to_inside(&plan->gids, (uint32_t)getgid())};
+	close(s->sock[1]);
+	s->sock[1] = -1;
+	int fd = imagefile_receive_fuse(s->sock[0], &ignored);
+	if (fd >= 0 && fuse_server_start(s->img, fd, &owners, &s->server, &ignored) < 0)
+		s->server = NULL;
+}
+
+static void image_service_close(struct image_service *s)
+{
+	/* A server that could not stop yet still reads the image: both go with the process. */
+	if (s->server && !fuse_server_stop(s->server))
+		return;
+	imagefile_close(s->img);
+	for (int i = 0; i < 2; i++)
+		if (s->sock[i] >= 0)
+			close(s->sock[i]);
+	if (s->file_fd >= 0)
+		close(s->file_fd);
+}
+
 int spawn_run(struct run_plan *plan, struct error *err)
 {
 	sigset_t set, old_mask;
@@ -207,6 +261,12 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	int sync[2] = {-1, -1}, report[2] = {-1, -1};
 	int rc = SPAWN_EXIT_SETUP;
 	cleanup_free char *runtime = NULL;
+	struct image_service image = {.file_fd = -1, .sock = {-1, -1}};
+	if (plan->overlay.image_file) {
+		if (image_service_open(&image, plan->overlay.image_file, err) < 0)
+			goto out;
+		plan->fuse_sock = image.sock[1];
+	}
 	/* Single-id maps the child writes itself; larger ones need newuidmap run from here. */
 	bool child_maps = idmap_single(&plan->uids) && idmap_single(&plan->gids);
 	if ((!child_maps && pipe2(sync, O_CLOEXEC) < 0) || pipe2(report, O_CLOEXEC) < 0) {
@@ -228,6 +288,8 @@ int spawn_run(struct run_plan *plan, struct error *err)
 		if (sync[1] >= 0)
 			close(sync[1]);
 		close(report[0]);
+		if (image.sock[0] >= 0)
+			close(image.sock[0]);
 		child_main(plan, sync[0], report[1], &old_mask, parent);
 	}
 	if (sync[0] >= 0)
@@ -245,6 +307,8 @@ int spawn_run(struct run_plan *plan, struct error *err)
 		waitpid(pid, NULL, 0);
 		goto out;
 	}
+	if (plan->overlay.image_file)
+		image_service_serve(&image, plan);
 	struct child_report rep;
 	ssize_t n;
 	do
@@ -284,6 +348,8 @@ out:
 		if (report[i] >= 0)
 			close(report[i]);
 	}
+	if (plan->overlay.image_file)
+		image_service_close(&image);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return rc;
 }

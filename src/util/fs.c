@@ -205,6 +205,25 @@ char *fs_read_file_at(int dirfd, const char *path, bool in_root, size_t max, siz
 	return steal_pointer(&buf);
 }
 
+int fs_pread_all(int fd, void *buf, size_t len, uint64_t offset)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = pread(fd, p, len, (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
 int fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -30,6 +31,9 @@ char *fs_read_file_at(int dirfd, const char *path, bool in_root, size_t max, siz
 
 /* write(2) until all of buf is written (EINTR retried); -1 with errno set otherwise. */
 int fs_write_all(int fd, const void *buf, size_t len);
+/* pread(2) until all of buf is read from offset (EINTR retried); -1 with errno set otherwise
+ * (EIO at the end of the file). */
+int fs_pread_all(int fd, void *buf, size_t len, uint64_t offset);
 
 /* Write data to path through a temporary file in the same directory, then rename. */
 int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *err);

@@ -107,3 +107,12 @@ changed_container() {
 	one_error_line "export plain" "etc/passwd"
 	same "$(find "$TEST_TMP" -maxdepth 1 -name '*plain.sqsh*')" ""
 }
+
+@test "export of a container made from an image file refuses with one line and writes nothing" {
+	as_user burrow import -o image.sqsh "$PLAIN/busybox:latest" >/dev/null
+	as_user burrow create --name fromfile "$TEST_TMP/image.sqsh"
+	run --separate-stderr as_user burrow export fromfile
+	[ "$status" -eq 1 ]
+	one_error_line "made from the image file" "image.sqsh"
+	same "$(find "$TEST_TMP" -maxdepth 1 -name '*fromfile.sqsh*')" ""
+}

@@ -160,6 +160,22 @@ static void test_fuse_missing_or_unusable_warns(void **state)
 	expect(&f, FUSE, CHECK_WARN, "by alice", "udev rule");
 }
 
+static void test_fuse_says_how_image_files_are_read(void **state)
+{
+	struct check_facts f = ready();
+	expect(&f, FUSE, CHECK_OK, "served by burrow over FUSE", NULL);
+	f.fuse_usable = false;
+	expect(&f, FUSE, CHECK_WARN, "unpacked once into the cache", "chmod 0666");
+	f = ready();
+	f.fuse_disabled = "BURROW_FUSE=no";
+	expect(&f, FUSE, CHECK_WARN, "BURROW_FUSE=no: image files (.sqsh) will be unpacked",
+	       "unset BURROW_FUSE");
+	f = ready();
+	f.fuse_errno = EPERM;
+	expect(&f, FUSE, CHECK_WARN, "mounting fuse in a user namespace failed: Operation not permitted",
+	       "BURROW_FUSE=no");
+}
+
 static void test_squashfuse_missing_warns(void **state)
 {
 	struct check_facts f = ready();
@@ -272,6 +288,7 @@ int main(void)
 	        cmocka_unit_test(test_overlay_missing_or_failing_is_ko),
 	        cmocka_unit_test(test_overlay_without_userns_is_ko),
 	        cmocka_unit_test(test_fuse_missing_or_unusable_warns),
+	        cmocka_unit_test(test_fuse_says_how_image_files_are_read),
 	        cmocka_unit_test(test_squashfuse_missing_warns),
 	        cmocka_unit_test(test_subids_missing_warns_naming_file),
 	        cmocka_unit_test(test_subid_helpers_missing_warns),

@@ -140,6 +140,38 @@ static void test_image_started_directly_writes_to_tmpfs(void **state)
 	plan_free(&plan);
 }
 
+static void test_image_file_is_the_bottom_layer(void **state)
+{
+	struct fixture *fx = *state;
+	struct start_source src = {.label = "img.sqsh", .rootfs = fx->dir, .image_file = "/shared/img.sqsh"};
+	struct start_options opts = {0};
+	struct run_plan plan;
+	struct error err;
+	/* Started directly: only the file below a throw-away upper, read-only in the end. */
+	assert_int_equal(plan_build(&src, &opts, &plan, &err), 0);
+	assert_non_null(plan.overlay.lowers);
+	assert_int_equal(strv_len(plan.overlay.lowers), 0);
+	assert_string_equal(plan.overlay.image_file, "/shared/img.sqsh");
+	assert_true(plan.overlay.tmpfs_upper);
+	assert_true(plan.rootfs_readonly);
+	plan_free(&plan);
+	/* A container over the file: its upper dir above the file, or taking the changes (--rw). */
+	src.upper = "/data/c/upper";
+	src.work = "/data/c/work";
+	assert_int_equal(plan_build(&src, &opts, &plan, &err), 0);
+	assert_int_equal(strv_len(plan.overlay.lowers), 1);
+	assert_string_equal(plan.overlay.lowers[0], "/data/c/upper");
+	assert_string_equal(plan.overlay.image_file, "/shared/img.sqsh");
+	plan_free(&plan);
+	opts.rw = true;
+	assert_int_equal(plan_build(&src, &opts, &plan, &err), 0);
+	assert_int_equal(strv_len(plan.overlay.lowers), 0);
+	assert_string_equal(plan.overlay.upper, "/data/c/upper");
+	assert_false(plan.overlay.tmpfs_upper);
+	assert_false(plan.rootfs_readonly);
+	plan_free(&plan);
+}
+
 static void test_image_environment_and_command(void **state)
 {
 	struct fixture *fx = *state;
@@ -406,6 +438,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_plain_tree_has_no_overlay, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_image_file_is_the_bottom_layer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_container_layers_read_only_and_rw, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_image_started_directly_writes_to_tmpfs, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_image_environment_and_command, setup, teardown),

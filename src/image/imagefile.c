@@ -1,0 +1,526 @@
+/* Reading a squashfs image file in place with libsquashfs's readers. Shared state is read once
+ * at open and never written after; everything with a cache or a position lives in a cursor, so
+ * threads each holding one read in parallel without a lock (pread on one fd). */
+#include "image/imagefile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <sqfs/compressor.h>
+#include <sqfs/data_reader.h>
+#include <sqfs/dir.h>
+#include <sqfs/error.h>
+#include <sqfs/id_table.h>
+#include <sqfs/inode.h>
+#include <sqfs/io.h>
+#include <sqfs/meta_reader.h>
+#include <sqfs/super.h>
+#include <sqfs/xattr.h>
+#include <sqfs/xattr_reader.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define NO_XATTRS 0xFFFFFFFFu
+#define NO_TABLE  0xFFFFFFFFFFFFFFFFull
+
+/* sqfs_file_t over the caller's fd, read-only and stateless: pread only, shared by cursors. */
+struct ro_file {
+	sqfs_file_t base;
+	int fd;
+	uint64_t size;
+};
+
+struct imagefile {
+	struct ro_file file;
+	sqfs_super_t super;
+	sqfs_id_table_t *ids;
+	uint64_t dir_table_end;
+};
+
+struct imagefile_cursor {
+	struct imagefile *img;
+	sqfs_compressor_t *cmp;
+	sqfs_meta_reader_t *inodes, *dirs;
+	sqfs_data_reader_t *data;
+	sqfs_xattr_reader_t *xattrs;
+	bool xattrs_loaded;
+};
+
+static void ro_file_destroy(sqfs_object_t *obj)
+{
+	(void)obj; /* embedded in struct imagefile */
+}
+
+static int ro_file_read_at(sqfs_file_t *f, sqfs_u64 offset, void *buf, size_t size)
+{
+	const struct ro_file *file = (const struct ro_file *)f;
+	/* A crafted table offset must not read past the file (or wrap around). */
+	if (offset > file->size || size > file->size - offset)
+		return SQFS_ERROR_OUT_OF_BOUNDS;
+	return fs_pread_all(file->fd, buf, size, offset) < 0 ? SQFS_ERROR_IO : 0;
+}
+
+static int ro_file_write_at(sqfs_file_t *f, sqfs_u64 offset, const void *buf, size_t size)
+{
+	return SQFS_ERROR_UNSUPPORTED;
+}
+
+static sqfs_u64 ro_file_get_size(const sqfs_file_t *f)
+{
+	return ((const struct ro_file *)f)->size;
+}
+
+static int ro_file_truncate(sqfs_file_t *f, sqfs_u64 size)
+{
+	return SQFS_ERROR_UNSUPPORTED;
+}
+
+static int sqfs_errno(int code)
+{
+	return code == SQFS_ERROR_ALLOC ? -ENOMEM : -EIO;
+}
+
+/* The end of the directory table: the next table that exists. */
+static uint64_t dir_table_end(const sqfs_super_t *s)
+{
+	uint64_t end = s->bytes_used;
+	const uint64_t next[] = {s->fragment_table_start, s->export_table_start, s->id_table_start,
+	                         s->xattr_id_table_start};
+	for (size_t i = 0; i < sizeof(next) / sizeof(next[0]); i++)
+		if (next[i] != NO_TABLE && next[i] > s->directory_table_start && next[i] < end)
+			end = next[i];
+	return end;
+}
+
+static sqfs_compressor_t *new_compressor(const sqfs_super_t *s)
+{
+	sqfs_compressor_config_t cfg;
+	sqfs_compressor_t *cmp = NULL;
+	if (sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)s->compression_id, s->block_size,
+	                                SQFS_COMP_FLAG_UNCOMPRESS) != 0 ||
+	    sqfs_compressor_create(&cfg, &cmp) != 0)
+		return NULL;
+	return cmp;
+}
+
+int imagefile_open(int fd, struct imagefile **out, struct error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_errno(err, "stat");
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, EINVAL, "not a regular file");
+	struct imagefile *img = calloc(1, sizeof(*img));
+	if (!img)
+		return error_set(err, ENOMEM, "out of memory");
+	img->file = (struct ro_file){.fd = fd, .size = (uint64_t)st.st_size};
+	img->file.base.base.destroy = ro_file_destroy;
+	img->file.base.read_at = ro_file_read_at;
+	img->file.base.write_at = ro_file_write_at;
+	img->file.base.get_size = ro_file_get_size;
+	img->file.base.truncate = ro_file_truncate;
+	sqfs_super_t *s = &img->super;
+	sqfs_compressor_t *cmp = NULL;
+	int rc = sqfs_super_read(s, &img->file.base);
+	if (rc != 0 || s->bytes_used > img->file.size || s->inode_table_start >= s->directory_table_start ||
+	    s->directory_table_start >= s->bytes_used) {
+		rc = error_set(err, EINVAL, "not a squashfs image file, or a truncated one");
+		goto out;
+	}
+	if (!(cmp = new_compressor(s))) {
+		rc = error_set(err, EINVAL, "unsupported compression (id %u)", s->compression_id);
+		goto out;
+	}
+	img->dir_table_end = dir_table_end(s);
+	if (!(img->ids = sqfs_id_table_create(0)) ||
+	    sqfs_id_table_read(img->ids, &img->file.base, s, cmp) != 0) {
+		rc = error_set(err, EINVAL, "damaged image file: unreadable id table");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqfs_destroy(cmp);
+	if (rc < 0)
+		imagefile_close(img);
+	else
+		*out = img;
+	return rc;
+}
+
+void imagefile_close(struct imagefile *img)
+{
+	if (!img)
+		return;
+	sqfs_destroy(img->ids);
+	free(img);
+}
+
+uint64_t imagefile_root_ref(const struct imagefile *img)
+{
+	return img->super.root_inode_ref;
+}
+
+void imagefile_stats(const struct imagefile *img, uint64_t *bytes, uint32_t *block_size, uint32_t *inodes)
+{
+	*bytes = img->super.bytes_used;
+	*block_size = img->super.block_size;
+	*inodes = img->super.inode_count;
+}
+
+struct imagefile_cursor *imagefile_cursor_new(struct imagefile *img, struct error *err)
+{
+	struct imagefile_cursor *cur = calloc(1, sizeof(*cur));
+	if (!cur) {
+		error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	const sqfs_super_t *s = &img->super;
+	sqfs_file_t *f = &img->file.base;
+	cur->img = img;
+	if (!(cur->cmp = new_compressor(s)) ||
+	    !(cur->inodes =
+	              sqfs_meta_reader_create(f, cur->cmp, s->inode_table_start, s->directory_table_start)) ||
+	    !(cur->dirs =
+	              sqfs_meta_reader_create(f, cur->cmp, s->directory_table_start, img->dir_table_end)) ||
+	    !(cur->data = sqfs_data_reader_create(f, s->block_size, cur->cmp, 0)) ||
+	    !(cur->xattrs = sqfs_xattr_reader_create(0))) {
+		imagefile_cursor_free(cur);
+		error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (!(s->flags & SQFS_FLAG_NO_FRAGMENTS) && s->fragment_table_start != NO_TABLE &&
+	    sqfs_data_reader_load_fragment_table(cur->data, s) != 0) {
+		imagefile_cursor_free(cur);
+		error_set(err, EIO, "damaged image file: unreadable fragment table");
+		return NULL;
+	}
+	return cur;
+}
+
+void imagefile_cursor_free(struct imagefile_cursor *cur)
+{
+	if (!cur)
+		return;
+	sqfs_destroy(cur->xattrs);
+	sqfs_destroy(cur->data);
+	sqfs_destroy(cur->dirs);
+	sqfs_destroy(cur->inodes);
+	sqfs_destroy(cur->cmp);
+	free(cur);
+}
+
+static mode_t type_bits(int type)
+{
+	switch (type) {
+	case SQFS_INODE_DIR:
+	case SQFS_INODE_EXT_DIR:
+		return S_IFDIR;
+	case SQFS_INODE_FILE:
+	case SQFS_INODE_EXT_FILE:
+		return S_IFREG;
+	case SQFS_INODE_SLINK:
+	case SQFS_INODE_EXT_SLINK:
+		return S_IFLNK;
+	case SQFS_INODE_BDEV:
+	case SQFS_INODE_EXT_BDEV:
+		return S_IFBLK;
+	case SQFS_INODE_CDEV:
+	case SQFS_INODE_EXT_CDEV:
+		return S_IFCHR;
+	case SQFS_INODE_FIFO:
+	case SQFS_INODE_EXT_FIFO:
+		return S_IFIFO;
+	case SQFS_INODE_SOCKET:
+	case SQFS_INODE_EXT_SOCKET:
+		return S_IFSOCK;
+	default:
+		return 0;
+	}
+}
+
+/* The kernel's new_decode_dev: squashfs stores device numbers in Linux's 32-bit encoding. */
+static dev_t decode_dev(uint32_t devno)
+{
+	return makedev((devno & 0xfff00) >> 8, (devno & 0xff) | ((devno >> 12) & 0xfff00));
+}
+
+static int fill_stat(const struct imagefile *img, const sqfs_inode_generic_t *in, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	mode_t type = type_bits(in->base.type);
+	sqfs_u32 uid, gid;
+	if (!type || sqfs_id_table_index_to_id(img->ids, in->base.uid_idx, &uid) != 0 ||
+	    sqfs_id_table_index_to_id(img->ids, in->base.gid_idx, &gid) != 0)
+		return -EIO;
+	st->st_mode = type | (in->base.mode & 07777);
+	st->st_uid = uid;
+	st->st_gid = gid;
+	st->st_ino = in->base.inode_number;
+	st->st_mtime = st->st_ctime = st->st_atime = in->base.mod_time;
+	st->st_nlink = 1;
+	st->st_blksize = img->super.block_size;
+	switch (in->base.type) {
+	case SQFS_INODE_DIR:
+		st->st_nlink = in->data.dir.nlink;
+		st->st_size = in->data.dir.size;
+		break;
+	case SQFS_INODE_EXT_DIR:
+		st->st_nlink = in->data.dir_ext.nlink;
+		st->st_size = in->data.dir_ext.size;
+		break;
+	case SQFS_INODE_FILE:
+		st->st_size = in->data.file.file_size;
+		break;
+	case SQFS_INODE_EXT_FILE:
+		st->st_nlink = in->data.file_ext.nlink;
+		st->st_size = (off_t)in->data.file_ext.file_size;
+		break;
+	case SQFS_INODE_SLINK:
+	case SQFS_INODE_EXT_SLINK:
+		st->st_nlink = in->data.slink.nlink;
+		st->st_size = in->data.slink.target_size;
+		break;
+	case SQFS_INODE_BDEV:
+	case SQFS_INODE_CDEV:
+		st->st_nlink = in->data.dev.nlink;
+		st->st_rdev = decode_dev(in->data.dev.devno);
+		break;
+	case SQFS_INODE_EXT_BDEV:
+	case SQFS_INODE_EXT_CDEV:
+		st->st_nlink = in->data.dev_ext.nlink;
+		st->st_rdev = decode_dev(in->data.dev_ext.devno);
+		break;
+	default:
+		st->st_nlink = in->data.ipc.nlink;
+		break;
+	}
+	if (st->st_size < 0)
+		return -EIO;
+	st->st_blocks = (st->st_size + 511) / 512;
+	return 0;
+}
+
+int imagefile_node_read(struct imagefile_cursor *cur, uint64_t ref, struct imagefile_node *node)
+{
+	sqfs_inode_generic_t *in = NULL;
+	const sqfs_super_t *s = &cur->img->super;
+	memset(node, 0, sizeof(*node));
+	/* The block is relative to the inode table (the reader adds its start). */
+	int rc = sqfs_meta_reader_read_inode(cur->inodes, s, ref >> 16, ref & 0xffff, &in);
+	if (rc != 0)
+		return sqfs_errno(rc);
+	rc = fill_stat(cur->img, in, &node->st);
+	if (rc < 0) {
+		sqfs_free(in);
+		return rc;
+	}
+	node->ref = ref;
+	node->inode = in;
+	return 0;
+}
+
+void imagefile_node_free(struct imagefile_node *node)
+{
+	sqfs_free(node->inode);
+	node->inode = NULL;
+}
+
+int imagefile_list(struct imagefile_cursor *cur, const struct imagefile_node *dir, imagefile_entry_fn fn,
+                   void *ctx)
+{
+	if (!S_ISDIR(dir->st.st_mode))
+		return -ENOTDIR;
+	sqfs_readdir_state_t state;
+	if (sqfs_readdir_state_init(&state, &cur->img->super, dir->inode) != 0)
+		return -EIO;
+	for (;;) {
+		sqfs_dir_entry_t *ent = NULL;
+		sqfs_u64 ref;
+		int rc = sqfs_meta_reader_readdir(cur->dirs, &state, &ent, NULL, &ref);
+		if (rc > 0)
+			return 0;
+		if (rc < 0)
+			return sqfs_errno(rc);
+		char name[NAME_MAX + 2];
+		size_t len = (size_t)ent->size + 1;
+		mode_t type = type_bits(ent->type);
+		/* Entry names are single components: anything else is a crafted image. */
+		if (len > NAME_MAX || !type) {
+			sqfs_free(ent);
+			return -EIO;
+		}
+		memcpy(name, ent->name, len);
+		name[len] = '\0';
+		sqfs_free(ent);
+		if (strlen(name) != len || strchr(name, '/') || strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0)
+			return -EIO;
+		rc = fn(ctx, name, ref, type);
+		if (rc != 0)
+			return rc;
+	}
+}
+
+struct find_ctx {
+	const char *name;
+	uint64_t ref;
+	bool found;
+};
+
+static int find_entry(void *ctx, const char *name, uint64_t ref, mode_t type)
+{
+	struct find_ctx *f = ctx;
+	if (strcmp(name, f->name) != 0)
+		return 0;
+	f->ref = ref;
+	f->found = true;
+	return 1;
+}
+
+int imagefile_lookup(struct imagefile_cursor *cur, const struct imagefile_node *dir, const char *name,
+                     struct imagefile_node *out)
+{
+	struct find_ctx f = {.name = name};
+	int rc = imagefile_list(cur, dir, find_entry, &f);
+	if (rc < 0)
+		return rc;
+	if (!f.found)
+		return -ENOENT;
+	return imagefile_node_read(cur, f.ref, out);
+}
+
+long imagefile_read(struct imagefile_cursor *cur, const struct imagefile_node *file, uint64_t offset,
+                    void *buf, size_t size)
+{
+	if (!S_ISREG(file->st.st_mode))
+		return -EINVAL;
+	if (offset >= (uint64_t)file->st.st_size)
+		return 0;
+	if (size > INT32_MAX)
+		size = INT32_MAX;
+	sqfs_s32 n = sqfs_data_reader_read(cur->data, file->inode, offset, buf, (sqfs_u32)size);
+	return n < 0 ? sqfs_errno(n) : n;
+}
+
+int imagefile_readlink(const struct imagefile_node *link, char **out)
+{
+	const sqfs_inode_generic_t *in = link->inode;
+	if (!S_ISLNK(link->st.st_mode))
+		return -EINVAL;
+	size_t len = in->data.slink.target_size;
+	if (len > in->payload_bytes_used)
+		return -EIO;
+	char *target = malloc(len + 1);
+	if (!target)
+		return -ENOMEM;
+	memcpy(target, in->extra, len);
+	target[len] = '\0';
+	*out = target;
+	return 0;
+}
+
+static const char *xattr_prefix(int type)
+{
+	switch (type & SQFS_XATTR_PREFIX_MASK) {
+	case SQFS_XATTR_USER:
+		return "user.";
+	case SQFS_XATTR_TRUSTED:
+		return "trusted.";
+	case SQFS_XATTR_SECURITY:
+		return "security.";
+	default:
+		return NULL;
+	}
+}
+
+int imagefile_xattrs(struct imagefile_cursor *cur, const struct imagefile_node *node, imagefile_xattr_fn fn,
+                     void *ctx)
+{
+	sqfs_u32 idx = NO_XATTRS;
+	const sqfs_super_t *s = &cur->img->super;
+	if (sqfs_inode_get_xattr_index(node->inode, &idx) != 0 || idx == NO_XATTRS ||
+	    (s->flags & SQFS_FLAG_NO_XATTRS) || s->xattr_id_table_start == NO_TABLE)
+		return 0;
+	if (!cur->xattrs_loaded) {
+		if (sqfs_xattr_reader_load(cur->xattrs, s, &cur->img->file.base, cur->cmp) != 0)
+			return -EIO;
+		cur->xattrs_loaded = true;
+	}
+	sqfs_xattr_id_t desc;
+	if (sqfs_xattr_reader_get_desc(cur->xattrs, idx, &desc) != 0 ||
+	    sqfs_xattr_reader_seek_kv(cur->xattrs, &desc) != 0)
+		return -EIO;
+	for (sqfs_u32 i = 0; i < desc.count; i++) {
+		sqfs_xattr_entry_t *key = NULL;
+		sqfs_xattr_value_t *value = NULL;
+		if (sqfs_xattr_reader_read_key(cur->xattrs, &key) != 0)
+			return -EIO;
+		int rc = sqfs_xattr_reader_read_value(cur->xattrs, key, &value) != 0 ? -EIO : 0;
+		/* libsquashfs gives the full name, its prefix restored from the type. */
+		const char *prefix = xattr_prefix(key->type);
+		const char *name = (const char *)key->key;
+		if (rc == 0 && (!prefix || strncmp(name, prefix, strlen(prefix)) != 0))
+			rc = -EIO;
+		if (rc == 0)
+			rc = fn(ctx, name, value->value, value->size);
+		sqfs_free(value);
+		sqfs_free(key);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+char *imagefile_read_path(struct imagefile *img, const char *path, size_t max, size_t *len, struct error *err)
+{
+	struct imagefile_cursor *cur = imagefile_cursor_new(img, err);
+	if (!cur)
+		return NULL;
+	struct imagefile_node node;
+	char *out = NULL;
+	int rc = imagefile_node_read(cur, imagefile_root_ref(img), &node);
+	cleanup_free char *copy = strdup(path);
+	if (!copy)
+		rc = -ENOMEM;
+	char *save = NULL;
+	for (char *part = rc == 0 ? strtok_r(copy, "/", &save) : NULL; part && rc == 0;
+	     part = strtok_r(NULL, "/", &save)) {
+		struct imagefile_node child;
+		rc = imagefile_lookup(cur, &node, part, &child);
+		imagefile_node_free(&node);
+		if (rc == 0)
+			node = child;
+	}
+	if (rc == 0 && !S_ISREG(node.st.st_mode))
+		rc = -EINVAL;
+	if (rc == 0 && (uint64_t)node.st.st_size > max)
+		rc = -EFBIG;
+	if (rc == 0 && !(out = malloc((size_t)node.st.st_size + 1)))
+		rc = -ENOMEM;
+	size_t done = 0;
+	while (rc == 0 && done < (size_t)node.st.st_size) {
+		long n = imagefile_read(cur, &node, done, out + done, (size_t)node.st.st_size - done);
+		if (n <= 0)
+			rc = n < 0 ? (int)n : -EIO;
+		else
+			done += (size_t)n;
+	}
+	if (rc == 0) {
+		out[done] = '\0';
+		if (len)
+			*len = done;
+	} else {
+		free(out);
+		out = NULL;
+		error_set(err, -rc, "%s in the image file: %s", path, strerror(-rc));
+	}
+	if (node.inode)
+		imagefile_node_free(&node);
+	imagefile_cursor_free(cur);
+	return out;
+}

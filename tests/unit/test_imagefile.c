@@ -1,0 +1,276 @@
+/* Unit tests for imagefile.c: a small image written in the test by burrow's own writer
+ * (squashfs.c over a layer dir made here), read back in place; damaged copies fail cleanly. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqfs/compressor.h>
+
+#include "image/flatten.h"
+#include "image/imagefile.h"
+#include "image/squashfs.h"
+#include "image/unpack.h"
+#include "util/fs.h"
+
+#define BIG_SIZE (300 * 1024 + 123) /* two whole 128 KiB blocks and a fragment tail */
+
+struct fixture {
+	char dir[64];
+	int fd; /* the image file */
+	struct imagefile *img;
+	struct imagefile_cursor *cur;
+	char *big;
+};
+
+static void write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fs_write_all(fd, data, len), 0);
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_imagefile.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	char layer[128], path[256];
+	snprintf(layer, sizeof(layer), "%s/layer", f->dir);
+	assert_int_equal(mkdir(layer, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub", layer);
+	assert_int_equal(mkdir(path, 0750), 0);
+	write_file(layer, "hello", "hello\n", 6);
+	f->big = malloc(BIG_SIZE);
+	for (size_t i = 0; i < BIG_SIZE; i++)
+		f->big[i] = (char)(i * 7 + i / 1000);
+	write_file(layer, "sub/big", f->big, BIG_SIZE);
+	char *zeros = calloc(1, 256 * 1024);
+	write_file(layer, "sparse", zeros, 256 * 1024);
+	free(zeros);
+	snprintf(path, sizeof(path), "%s/hello", layer);
+	assert_int_equal(setxattr(path, "user.note", "kept", 4, 0), 0);
+	/* umoci's record of uid 1000, gid 100 */
+	assert_int_equal(setxattr(path, "user.rootlesscontainers", "\x08\xe8\x07\x10\x64", 5, 0), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	snprintf(path, sizeof(path), "%s/link", layer);
+	assert_int_equal(symlink("sub/big", path), 0);
+
+	struct error err;
+	struct flat_tree tree;
+	assert_int_equal(flatten_init(&tree, &err), 0);
+	char *layers[] = {layer, NULL};
+	assert_int_equal(flatten_layers(&tree, layers, &err), 0);
+	snprintf(path, sizeof(path), "%s/image.sqsh", f->dir);
+	f->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(f->fd >= 0);
+	struct squashfs_options o = {.compressor = SQFS_COMP_ZSTD, .workers = 2, .clamp_mtime = -1};
+	assert_int_equal(squashfs_write(&tree, f->fd, &o, &err), 0);
+	flatten_free(&tree);
+	assert_int_equal(imagefile_open(f->fd, &f->img, &err), 0);
+	f->cur = imagefile_cursor_new(f->img, &err);
+	assert_non_null(f->cur);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct error err;
+	imagefile_cursor_free(f->cur);
+	imagefile_close(f->img);
+	close(f->fd);
+	fs_remove_tree_at(AT_FDCWD, f->dir, &err);
+	free(f->big);
+	free(f);
+	return 0;
+}
+
+/* The node at a path of single components from the root. */
+static int walk(struct fixture *f, const char *path, struct imagefile_node *out)
+{
+	struct imagefile_node node;
+	int rc = imagefile_node_read(f->cur, imagefile_root_ref(f->img), &node);
+	char copy[256];
+	snprintf(copy, sizeof(copy), "%s", path);
+	char *save = NULL;
+	for (char *part = strtok_r(copy, "/", &save); part && rc == 0; part = strtok_r(NULL, "/", &save)) {
+		struct imagefile_node child;
+		rc = imagefile_lookup(f->cur, &node, part, &child);
+		imagefile_node_free(&node);
+		node = child;
+	}
+	*out = node;
+	return rc;
+}
+
+static int collect_names(void *ctx, const char *name, uint64_t ref, mode_t type)
+{
+	strcat(ctx, name);
+	strcat(ctx, S_ISDIR(type) ? "/ " : S_ISLNK(type) ? "@ " : " ");
+	return 0;
+}
+
+static int collect_xattrs(void *ctx, const char *name, const void *value, size_t size)
+{
+	char *seen = ctx;
+	snprintf(seen + strlen(seen), 64, "%s=%.*s;", name, (int)size, (const char *)value);
+	return 0;
+}
+
+static void test_root_and_listing(void **state)
+{
+	struct fixture *f = *state;
+	struct imagefile_node root;
+	assert_int_equal(walk(f, "", &root), 0);
+	assert_true(S_ISDIR(root.st.st_mode));
+	char names[256] = "";
+	assert_int_equal(imagefile_list(f->cur, &root, collect_names, names), 0);
+	assert_string_equal(names, "hello link@ sparse sub/ ");
+	imagefile_node_free(&root);
+}
+
+static void test_stat_owner_mode_and_xattrs(void **state)
+{
+	struct fixture *f = *state;
+	struct imagefile_node n;
+	assert_int_equal(walk(f, "hello", &n), 0);
+	assert_int_equal(n.st.st_mode, S_IFREG | 0640);
+	assert_int_equal(n.st.st_uid, 1000);
+	assert_int_equal(n.st.st_gid, 100);
+	assert_int_equal(n.st.st_size, 6);
+	char seen[128] = "";
+	assert_int_equal(imagefile_xattrs(f->cur, &n, collect_xattrs, seen), 0);
+	assert_string_equal(seen, "user.note=kept;");
+	char buf[16];
+	assert_int_equal(imagefile_read(f->cur, &n, 0, buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "hello\n", 6);
+	assert_int_equal(imagefile_read(f->cur, &n, 6, buf, sizeof(buf)), 0);
+	imagefile_node_free(&n);
+	assert_int_equal(walk(f, "sub", &n), 0);
+	assert_int_equal(n.st.st_mode, S_IFDIR | 0750);
+	imagefile_node_free(&n);
+}
+
+static void test_blocks_fragments_and_sparse(void **state)
+{
+	struct fixture *f = *state;
+	struct imagefile_node n;
+	assert_int_equal(walk(f, "sub/big", &n), 0);
+	assert_int_equal(n.st.st_size, BIG_SIZE);
+	char *buf = malloc(BIG_SIZE);
+	size_t done = 0;
+	while (done < BIG_SIZE) {
+		long got = imagefile_read(f->cur, &n, done, buf + done, 50000);
+		assert_true(got > 0);
+		done += (size_t)got;
+	}
+	assert_memory_equal(buf, f->big, BIG_SIZE);
+	/* A read across the last block into the fragment tail. */
+	long got = imagefile_read(f->cur, &n, 2 * 131072 - 10, buf, 20);
+	assert_true(got > 0 && got <= 20);
+	assert_memory_equal(buf, f->big + 2 * 131072 - 10, (size_t)got);
+	imagefile_node_free(&n);
+	assert_int_equal(walk(f, "sparse", &n), 0);
+	assert_int_equal(n.st.st_size, 256 * 1024);
+	assert_int_equal(imagefile_read(f->cur, &n, 1000, buf, 4096), 4096);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(buf[i], 0);
+	imagefile_node_free(&n);
+	free(buf);
+}
+
+static void test_symlink_and_missing_names(void **state)
+{
+	struct fixture *f = *state;
+	struct imagefile_node n;
+	assert_int_equal(walk(f, "link", &n), 0);
+	assert_true(S_ISLNK(n.st.st_mode));
+	char *target = NULL;
+	assert_int_equal(imagefile_readlink(&n, &target), 0);
+	assert_string_equal(target, "sub/big");
+	free(target);
+	imagefile_node_free(&n);
+	assert_int_equal(walk(f, "nothing", &n), -ENOENT);
+	assert_int_equal(walk(f, "hello/x", &n), -ENOTDIR);
+}
+
+static void test_read_path(void **state)
+{
+	struct fixture *f = *state;
+	struct error err;
+	size_t len;
+	char *text = imagefile_read_path(f->img, "/hello", 100, &len, &err);
+	assert_non_null(text);
+	assert_string_equal(text, "hello\n");
+	free(text);
+	assert_null(imagefile_read_path(f->img, "/.burrow/config.json", 100, &len, &err));
+	assert_int_equal(err.code, ENOENT);
+	assert_null(imagefile_read_path(f->img, "/sub/big", 100, &len, &err));
+	assert_int_equal(err.code, EFBIG);
+}
+
+/* A copy of the image cut to len bytes, opened; the result of imagefile_open. */
+static int open_cut(struct fixture *f, off_t len)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/cut.sqsh", f->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	char buf[4096];
+	for (off_t off = 0; off < len; off += (off_t)sizeof(buf)) {
+		size_t n = (size_t)(len - off < (off_t)sizeof(buf) ? len - off : (off_t)sizeof(buf));
+		assert_int_equal(pread(f->fd, buf, n, off), (ssize_t)n);
+		assert_int_equal(fs_write_all(fd, buf, n), 0);
+	}
+	struct imagefile *img = NULL;
+	struct error err;
+	int rc = imagefile_open(fd, &img, &err);
+	if (rc == 0)
+		imagefile_close(img);
+	else
+		assert_non_null(strstr(err.msg, "squashfs"));
+	close(fd);
+	return rc;
+}
+
+static void test_truncated_or_foreign_files_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	assert_int_equal(fstat(f->fd, &st), 0);
+	assert_int_equal(open_cut(f, st.st_size), 0);
+	uint64_t bytes_used; /* the super block's, at byte 40, little-endian */
+	assert_int_equal(pread(f->fd, &bytes_used, sizeof(bytes_used), 40), (ssize_t)sizeof(bytes_used));
+	assert_int_equal(open_cut(f, (off_t)le64toh(bytes_used)), 0);
+	assert_int_equal(open_cut(f, (off_t)le64toh(bytes_used) - 1), -1);
+	assert_int_equal(open_cut(f, 50), -1);
+	assert_int_equal(open_cut(f, 0), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_root_and_listing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stat_owner_mode_and_xattrs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_blocks_fragments_and_sparse, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_symlink_and_missing_names, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_read_path, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_or_foreign_files_are_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
