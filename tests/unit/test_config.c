@@ -126,8 +126,8 @@ static char tmpdir[64];
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	char path[512];
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, name) < (int)sizeof(path));
 	struct error err;
 	assert_int_equal(fs_write_file_atomic(path, text, strlen(text), 0644, &err), 0);
 }

@@ -221,8 +221,12 @@ static char *edit(const char *doc, const char *from, const char *to)
 {
 	const char *at = strstr(doc, from);
 	assert_non_null(at);
-	char *out;
-	assert_true(asprintf(&out, "%.*s%s%s", (int)(at - doc), doc, to, at + strlen(from)) > 0);
+	size_t head = (size_t)(at - doc), to_len = strlen(to), tail = strlen(at + strlen(from));
+	char *out = malloc(head + to_len + tail + 1);
+	assert_non_null(out);
+	memcpy(out, doc, head);
+	memcpy(out + head, to, to_len);
+	memcpy(out + head + to_len, at + strlen(from), tail + 1);
 	return out;
 }
 
