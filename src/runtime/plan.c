@@ -14,6 +14,7 @@
 #include "runtime/identity.h"
 #include "runtime/mountspec.h"
 #include "runtime/plan_config.h"
+#include "runtime/seccomp.h"
 #include "runtime/userns.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -420,5 +421,13 @@ void plan_free(struct run_plan *plan)
 	free(plan->hostname);
 	strv_free(plan->hooks);
 	free(plan->label);
+	for (size_t i = 0; i < PLAN_NS_COUNT; i++)
+		free(plan->ns_join[i]);
+	free(plan->process.rlimits);
+	free(plan->process.additional_gids);
+	seccomp_profile_free(plan->process.seccomp);
+	strv_free(plan->masked_paths);
+	strv_free(plan->readonly_paths);
+	strv_free(plan->sysctls);
 	memset(plan, 0, sizeof(*plan));
 }

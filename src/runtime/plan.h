@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "runtime/identity.h"
 #include "runtime/idmap.h"
@@ -20,6 +21,10 @@ enum plan_mount_kind {
 	PLAN_MOUNT_CONTENT, /* a read-only file whose bytes are data (passwd, group); data NULL
 	                     * until plan_resolve_in_root fills it */
 	PLAN_MOUNT_SYMLINK, /* a symlink at target pointing to data (made in a tmpfs such as /dev) */
+	PLAN_MOUNT_SYSFS,   /* fresh sysfs (needs the plan's own network namespace), else a bind of /sys */
+	PLAN_MOUNT_DEVPTS,  /* fresh devpts instance; options in data ("newinstance,ptmxmode=0666,...") */
+	PLAN_MOUNT_MQUEUE,  /* fresh mqueue (needs the plan's own IPC namespace) */
+	PLAN_MOUNT_CGROUP,  /* the cgroup hierarchy, read-only bind of the host's (rootless: no delegation) */
 };
 
 /* What to make when a mount point is missing in the root. */
@@ -64,6 +69,42 @@ struct start_source {
 	const char *image_workdir;     /* its WorkingDir, may be NULL */
 };
 
+/* A resource limit set before exec (OCI process.rlimits, docker's --ulimit). */
+struct plan_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
+};
+
+/* Namespaces a plan may join by path instead of making (OCI linux.namespaces[].path). */
+enum plan_namespace {
+	PLAN_NS_NET,
+	PLAN_NS_UTS,
+	PLAN_NS_IPC,
+	PLAN_NS_PID,
+	PLAN_NS_CGROUP,
+	PLAN_NS_COUNT,
+};
+
+struct seccomp_profile; /* runtime/seccomp.h */
+
+/* What the program's process gets beyond a plain start (OCI process.* and linux.*, docker run's
+ * --cap-*, --ulimit, --security-opt, --group-add, --sysctl). All zero: nothing beyond a plain
+ * start, which keeps every capability the user namespace gives and sets no_new_privs. */
+struct plan_process {
+	bool caps_set; /* the five sets below replace the user namespace's full set */
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+	struct plan_rlimit *rlimits;
+	size_t n_rlimits;
+	bool umask_set;
+	mode_t umask;
+	bool oom_score_adj_set;
+	int oom_score_adj;
+	uint32_t *additional_gids; /* ids inside the container, setgroups(2) before exec */
+	size_t n_additional_gids;
+	bool keep_new_privs;             /* OCI noNewPrivileges false: leave no_new_privs unset */
+	struct seccomp_profile *seccomp; /* loaded last before exec; NULL: none */
+};
+
 struct run_plan {
 	char *rootfs; /* host path of the root filesystem, or of the directory the overlay goes on */
 	struct plan_overlay overlay;
@@ -74,10 +115,18 @@ struct run_plan {
 	size_t n_mounts;
 	char **argv;
 	char **env;
-	char *workdir;       /* inside the container; NULL until resolved in the root */
-	bool create_workdir; /* make workdir in the root when missing (run, as docker does) */
-	char *hostname;      /* new UTS namespace with this name; NULL: the host's */
-	bool network_none;   /* new network namespace with only lo, up */
+	char *workdir;                /* inside the container; NULL until resolved in the root */
+	bool create_workdir;          /* make workdir in the root when missing (run, as docker does) */
+	char *hostname;               /* new UTS namespace with this name; NULL: the host's */
+	bool network_none;            /* new network namespace with only lo, up */
+	bool new_ipc;                 /* new IPC namespace */
+	bool new_cgroup;              /* new cgroup namespace */
+	char *ns_join[PLAN_NS_COUNT]; /* join these (paths such as /proc/PID/ns/net) instead; NULL: not */
+	struct plan_process process;
+	char **masked_paths;   /* inside the container: hidden (/dev/null over files, an empty
+	                        * read-only tmpfs over directories); missing ones skipped */
+	char **readonly_paths; /* inside the container: made read-only; missing ones skipped */
+	char **sysctls;        /* "key=value", written under /proc/sys inside the namespaces */
 
 	/* For the running instance's record: the container's name or the image's label. */
 	char *label;

@@ -168,6 +168,25 @@ static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, st
 		mnt_fd = content_mount(*scratch_fd, m->target, m->data, err);
 		want_file = true;
 		break;
+	case PLAN_MOUNT_SYSFS:
+		mnt_fd = new_fs("sysfs", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+		break;
+	case PLAN_MOUNT_DEVPTS:
+		mnt_fd = new_fs("devpts", m->data, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+		break;
+	case PLAN_MOUNT_MQUEUE:
+		mnt_fd =
+		        new_fs("mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+		break;
+	case PLAN_MOUNT_CGROUP:
+		/* Rootless on a host without delegation: the host's hierarchy, read-only. */
+		mnt_fd = open_tree(AT_FDCWD, "/sys/fs/cgroup",
+		                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (mnt_fd < 0)
+			return error_errno(err, "bind /sys/fs/cgroup");
+		if (set_readonly(mnt_fd, true) < 0)
+			return error_errno(err, "make %s read-only", m->target);
+		break;
 	}
 	if (mnt_fd < 0)
 		return -1;
