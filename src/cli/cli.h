@@ -40,6 +40,14 @@ struct start_options;
  * opts. Returns 0, or the exit status after printing the error. */
 int cli_load_conf(const char *verb, const char *path, struct config_file *conf, struct start_options *opts);
 
+struct start_target;
+struct source_paths;
+/* Build t's plan and run it (start and run): when the image file's FUSE mount fails, start again
+ * from the file unpacked, saying so. Errors printed after "burrow: CONTEXT: "; returns the exit
+ * status. */
+int cli_run_target(struct start_target *t, const struct source_paths *paths, const struct start_options *opts,
+                   const char *context);
+
 struct store;
 /* Open the image store at the cache path (cli/images.c). */
 int cli_open_store(struct store *st, struct error *err);

@@ -341,7 +341,7 @@ int cmd_run(int argc, char **argv)
 	        .data = data, .cache = cache, .runtime = runtime, .pull = cli_pull_for_use};
 	struct error err;
 	error_clear(&err);
-	struct start_target target = {0};
+	struct start_target target = {.store_lock_fd = -1, .tree_lock_fd = -1};
 	int rc = f.name ? open_named(arg, f.name, &paths, &target, &err)
 	                : source_open_run(arg, &paths, &target, &err);
 	if (rc < 0) {
@@ -351,23 +351,11 @@ int cmd_run(int argc, char **argv)
 		run_flags_free(&f);
 		return SPAWN_EXIT_SETUP;
 	}
-	if (target.notice)
-		fprintf(stderr, "%s\n", target.notice);
 	image_user(f.name || target.image_file ? target.container_config.user : target.image.config.user,
 	           &opts);
-	struct run_plan plan;
-	if (plan_build(&target.src, &opts, &plan, &err) < 0) {
-		error_prefix(&err, "run %s", arg);
-		cli_report(&err);
-		status = SPAWN_EXIT_SETUP;
-	} else {
-		status = spawn_run(&plan, &err);
-		if (err.msg[0]) {
-			error_prefix(&err, "run %s", arg);
-			cli_report(&err);
-		}
-		plan_free(&plan);
-	}
+	cleanup_free char *context = NULL;
+	status = asprintf(&context, "run %s", arg) < 0 ? SPAWN_EXIT_SETUP
+	                                               : cli_run_target(&target, &paths, &opts, context);
 	start_target_free(&target);
 	if (f.name && f.rm && container_remove(data, f.name, &err) < 0) {
 		cli_report(&err);

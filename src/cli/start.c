@@ -135,22 +135,41 @@ int cmd_start(int argc, char **argv)
 		start_target_free(&target);
 		return SPAWN_EXIT_SETUP;
 	}
-	if (target.notice)
-		fprintf(stderr, "%s\n", target.notice);
-	struct run_plan plan;
-	int status;
-	if (plan_build(&target.src, &opts, &plan, &err) < 0) {
-		error_prefix(&err, "start %s", target.src.label);
-		cli_report(&err);
-		status = SPAWN_EXIT_SETUP;
-	} else {
-		status = spawn_run(&plan, &err);
-		if (err.msg[0]) {
-			error_prefix(&err, "start %s", target.src.label);
-			cli_report(&err);
-		}
-		plan_free(&plan);
-	}
+	cleanup_free char *context = NULL;
+	int status = asprintf(&context, "start %s", target.src.label) < 0
+	                     ? SPAWN_EXIT_SETUP
+	                     : cli_run_target(&target, &paths, &opts, context);
 	start_target_free(&target);
 	return status;
+}
+
+int cli_run_target(struct start_target *t, const struct source_paths *paths, const struct start_options *opts,
+                   const char *context)
+{
+	for (bool retried = false;; retried = true) {
+		if (t->notice)
+			fprintf(stderr, "%s\n", t->notice);
+		struct error err;
+		error_clear(&err);
+		struct run_plan plan;
+		if (plan_build(&t->src, opts, &plan, &err) < 0) {
+			error_prefix(&err, "%s", context);
+			cli_report(&err);
+			return SPAWN_EXIT_SETUP;
+		}
+		int status = spawn_run(&plan, &err);
+		/* The mount failed before the program ran: start again from the file unpacked. */
+		bool fall_back = plan.fuse_failed && t->src.image_file && !retried;
+		plan_free(&plan);
+		if (fall_back) {
+			struct error why = err;
+			if (source_unpack_image_file(t, paths, why.msg, &err) == 0)
+				continue;
+		}
+		if (err.msg[0]) {
+			error_prefix(&err, "%s", context);
+			cli_report(&err);
+		}
+		return fall_back ? SPAWN_EXIT_SETUP : status;
+	}
 }

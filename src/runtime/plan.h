@@ -139,6 +139,7 @@ struct run_plan {
 	char *image_workdir; /* start: the image's WorkingDir, used when the cwd is not visible */
 	char **hooks;        /* hooks.d programs, run by rootfs_enter before pivot_root */
 	int fuse_sock;       /* set by spawn_run: where the child sends the image file's FUSE connection */
+	bool fuse_failed;    /* set by spawn_run: the image file's FUSE mount failed before the program ran */
 };
 
 struct start_options {

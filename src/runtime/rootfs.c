@@ -296,10 +296,18 @@ static char **lowers_with_image(const struct run_plan *plan, const char *dir, st
 	return steal_pointer(&lowers);
 }
 
+/* A FUSE mount refused, or not answering (ENOTCONN: its server gave up), is no fault of the
+ * image: the caller may start again from the file unpacked. */
+static int fuse_failed(struct run_plan *plan)
+{
+	plan->fuse_failed = true;
+	return -1;
+}
+
 /* The root as a detached mount: a bind of the plain tree, or an overlay. A throw-away upper dir
  * lives in a tmpfs attached on the mount point first; the root then goes on its "root"
  * directory, returned in *root_path. */
-static int root_mount(const struct run_plan *plan, char **root_path, struct error *err)
+static int root_mount(struct run_plan *plan, char **root_path, struct error *err)
 {
 	const struct plan_overlay *o = &plan->overlay;
 	if (!o->lowers) {
@@ -310,8 +318,9 @@ static int root_mount(const struct run_plan *plan, char **root_path, struct erro
 	if (!o->tmpfs_upper) {
 		/* The overlay then stacks on the fuse mount it reads from. */
 		if (o->image_file && !(lowers = lowers_with_image(plan, plan->rootfs, err)))
-			return -1;
-		return overlay_mount(lowers ? lowers : o->lowers, o->upper, o->work, err);
+			return fuse_failed(plan);
+		int fd = overlay_mount(lowers ? lowers : o->lowers, o->upper, o->work, err);
+		return fd < 0 && o->image_file && err->code == ENOTCONN ? fuse_failed(plan) : fd;
 	}
 	cleanup_close int tmp_fd = new_fs("tmpfs", "mode=700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (tmp_fd < 0)
@@ -327,8 +336,9 @@ static int root_mount(const struct run_plan *plan, char **root_path, struct erro
 	    (o->image_file && mkdir(image, 0755) < 0))
 		return error_errno(err, "prepare the writable layer in %s", plan->rootfs);
 	if (o->image_file && !(lowers = lowers_with_image(plan, image, err)))
-		return -1;
-	return overlay_mount(lowers ? lowers : o->lowers, upper, work, err);
+		return fuse_failed(plan);
+	int fd = overlay_mount(lowers ? lowers : o->lowers, upper, work, err);
+	return fd < 0 && o->image_file && err->code == ENOTCONN ? fuse_failed(plan) : fd;
 }
 
 int rootfs_enter(struct run_plan *plan, struct error *err)

@@ -31,6 +31,7 @@
 /* What a child tells the parent when the start fails before exec. */
 struct child_report {
 	int exit_code;
+	bool fuse_failed; /* the image file's FUSE mount failed (plan.h) */
 	char msg[ERROR_MSG_MAX];
 };
 
@@ -50,13 +51,18 @@ void spawn_signal_set(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
-static _Noreturn void child_fail(int report_fd, int exit_code, const struct error *err)
+static _Noreturn void child_fail_fuse(int report_fd, int exit_code, const struct error *err, bool fuse_failed)
 {
-	struct child_report rep = {.exit_code = exit_code};
+	struct child_report rep = {.exit_code = exit_code, .fuse_failed = fuse_failed};
 	snprintf(rep.msg, sizeof(rep.msg), "%s", err->msg);
 	ssize_t ignored = write(report_fd, &rep, sizeof(rep));
 	(void)ignored;
 	_exit(exit_code);
+}
+
+static _Noreturn void child_fail(int report_fd, int exit_code, const struct error *err)
+{
+	child_fail_fuse(report_fd, exit_code, err, false);
 }
 
 static const char *env_path(char *const *env)
@@ -188,7 +194,7 @@ static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_
 	if (plan->network_none && loopback_up(&err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (rootfs_enter(plan, &err) < 0)
-		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+		child_fail_fuse(report_fd, SPAWN_EXIT_SETUP, &err, plan->fuse_failed);
 	if (!plan->new_pid)
 		exec_program(plan, report_fd, old_mask);
 	pid_t pid = fork();
@@ -320,6 +326,7 @@ int spawn_run(struct run_plan *plan, struct error *err)
 		rep.msg[sizeof(rep.msg) - 1] = '\0';
 		error_set(err, 0, "%s", rep.msg);
 		rc = n == (ssize_t)sizeof(rep) ? rep.exit_code : SPAWN_EXIT_SETUP;
+		plan->fuse_failed = n == (ssize_t)sizeof(rep) && rep.fuse_failed;
 		goto out;
 	}
 	/* The program runs: its record lets exec and list find it until it ends. */
