@@ -22,23 +22,24 @@ static const char usage_text[] =
         "\n"
         "Write container NAME as it is now, with the changes made in it, as a single squashfs\n"
         "file (NAME.sqsh in the current directory unless -o). A container made from an image\n"
-        "carries that image's config at " IMAGE_FILE_CONFIG_PATH " inside. SOURCE_DATE_EPOCH\n"
+        "carries that image's config at " IMAGE_FILE_CONFIG_PATH " inside; one made from an\n"
+        "image file is that file with the container's changes merged in. SOURCE_DATE_EPOCH\n"
         "makes the output reproducible.\n"
         "\n"
         "  -o, --output FILE      where to write (default: NAME.sqsh)\n"
         "  -f, --force            replace FILE when it exists\n"
         "  -c, --compression C    zstd (default), gzip, lz4 or xz\n";
 
-/* The container's layers, top first: its upper dir over its image's layer dirs, or its tree. */
+/* The container's layers, top first: its upper dir over its image's layer dirs (or over its image
+ * file), or its tree. */
 static char **container_layers(const struct container *c, const char *cache, struct error *err)
 {
 	cleanup_strv char **layers = NULL;
+	/* Made from an image file: its upper dir, over the file (image_file_write reads it). */
 	if (c->image_file) {
-		error_set(err, ENOTSUP,
-		          "container %s is made from the image file %s, which export cannot merge yet; "
-		          "copy that file, or create the container from an image in the store",
-		          c->name, c->image_file);
-		return NULL;
+		if (strv_push(&layers, c->upper) < 0)
+			error_set(err, ENOMEM, "out of memory");
+		return steal_pointer(&layers);
 	}
 	if (!c->diff_ids) {
 		if (strv_push(&layers, c->rootfs) < 0)
@@ -126,7 +127,8 @@ int cmd_export(int argc, char **argv)
 		output = default_output;
 	}
 	if (output && (layers = container_layers(&c, cache, &err)) &&
-	    image_file_write(layers, c.config_json, c.config_len, output, compressor, force, &err) == 0) {
+	    image_file_write(layers, c.image_file, c.config_json, c.config_len, output, compressor, force,
+	                     &err) == 0) {
 		printf("%s\n", output);
 		status = 0;
 	} else {

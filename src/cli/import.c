@@ -126,7 +126,7 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr, "burrow: cannot derive a file name from '%s'; use -o FILE\n", img.name);
 		goto out;
 	}
-	if (image_file_write(img.layer_dirs, img.config_json, img.config_len, output, compressor, force,
+	if (image_file_write(img.layer_dirs, NULL, img.config_json, img.config_len, output, compressor, force,
 	                     &err) < 0) {
 		if (err.code != EEXIST)
 			error_prefix(&err, "import %s to %s", img.name, output);
