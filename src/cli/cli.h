@@ -48,6 +48,27 @@ struct source_paths;
 int cli_run_target(struct start_target *t, const struct source_paths *paths, const struct start_options *opts,
                    const char *context);
 
+/* import and export's -o FILE, -f and -c C (cli/image_file_options.c). */
+#define CLI_IMAGE_FILE_SHORTOPTS "o:fc:"
+#define CLI_IMAGE_FILE_LONGOPTS                                                      \
+	{"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'}, \
+	{                                                                            \
+		"compression", required_argument, NULL, 'c'                          \
+	}
+#define CLI_IMAGE_FILE_USAGE                                     \
+	"  -f, --force            replace FILE when it exists\n" \
+	"  -c, --compression C    zstd (default), gzip, lz4 or xz\n"
+struct cli_image_file_options {
+	const char *output, *compression; /* NULL: not given */
+	bool force;
+	int compressor; /* cli_image_file_finish: compression's SQFS_COMPRESSOR id */
+};
+/* Take getopt's opt (with arg) when it is one of them: 1, else 0. */
+int cli_image_file_option(int opt, const char *arg, struct cli_image_file_options *o);
+/* After the options: the compressor named (zstd when none). Returns 0, or the usage exit status
+ * after printing the error. */
+int cli_image_file_finish(const char *verb, struct cli_image_file_options *o);
+
 struct store;
 /* Open the image store at the cache path (cli/images.c). */
 int cli_open_store(struct store *st, struct error *err);

@@ -34,22 +34,27 @@ changed_container() {
 		rm /linuxrc && rm -rf /sbin && mkdir /sbin && echo only > /sbin/only'
 }
 
+# EXPORTED (unpacked into TEST_TMP/x) is IMAGE with exactly the changes changed_container makes:
+# the image's paths less /linuxrc and /sbin's contents, plus /added, /sbin/only and the mount
+# points the start made in the upper dir (hosts, resolv.conf, home).
+has_the_changes() {
+	paths_in "$1" | grep -vx -e /linuxrc -e '/sbin/.*' >"$TEST_TMP/expected"
+	printf '%s\n' /added /sbin/only /etc/hosts /etc/resolv.conf "$(user_home)" >>"$TEST_TMP/expected"
+	paths_in "$2" >"$TEST_TMP/listed"
+	same "$(sort "$TEST_TMP/listed")" "$(sort "$TEST_TMP/expected")"
+	unsquashfs -q -d "$TEST_TMP/x" "$2" >/dev/null
+	same "$(cat "$TEST_TMP/x/added")" added
+	same "$(cat "$TEST_TMP/x/etc/hostname")" changed
+	same "$(cat "$TEST_TMP/x/sbin/only")" only
+}
+
 @test "export writes NAME.sqsh with the container's changes on top of its image" {
 	changed_container
 	run --separate-stderr as_user burrow export box
 	[ "$status" -eq 0 ]
 	same "$output" box.sqsh
 	as_user burrow import -o image.sqsh "$PLAIN/busybox:latest" >/dev/null
-	# Exactly the changes: the image's paths less /linuxrc and /sbin's contents, plus /added,
-	# /sbin/only and the mount points the start made in the upper dir (hosts, resolv.conf, home).
-	paths_in "$TEST_TMP/image.sqsh" | grep -vx -e /linuxrc -e '/sbin/.*' >"$TEST_TMP/expected"
-	printf '%s\n' /added /sbin/only /etc/hosts /etc/resolv.conf "$(user_home)" >>"$TEST_TMP/expected"
-	paths_in "$TEST_TMP/box.sqsh" >"$TEST_TMP/listed"
-	same "$(sort "$TEST_TMP/listed")" "$(sort "$TEST_TMP/expected")"
-	unsquashfs -q -d "$TEST_TMP/x" "$TEST_TMP/box.sqsh" >/dev/null
-	same "$(cat "$TEST_TMP/x/added")" added
-	same "$(cat "$TEST_TMP/x/etc/hostname")" changed
-	same "$(cat "$TEST_TMP/x/sbin/only")" only
+	has_the_changes "$TEST_TMP/image.sqsh" "$TEST_TMP/box.sqsh"
 }
 
 @test "export carries the container's image config as /.burrow/config.json" {
@@ -136,14 +141,7 @@ owners_in() {
 	run --separate-stderr as_user burrow export fromfile
 	[ "$status" -eq 0 ]
 	same "$output" fromfile.sqsh
-	paths_in "$TEST_TMP/image.sqsh" | grep -vx -e /linuxrc -e '/sbin/.*' >"$TEST_TMP/expected"
-	printf '%s\n' /added /sbin/only /etc/hosts /etc/resolv.conf "$(user_home)" >>"$TEST_TMP/expected"
-	paths_in "$TEST_TMP/fromfile.sqsh" >"$TEST_TMP/listed"
-	same "$(sort "$TEST_TMP/listed")" "$(sort "$TEST_TMP/expected")"
-	unsquashfs -q -d "$TEST_TMP/x" "$TEST_TMP/fromfile.sqsh" >/dev/null
-	same "$(cat "$TEST_TMP/x/added")" added
-	same "$(cat "$TEST_TMP/x/etc/hostname")" changed
-	same "$(cat "$TEST_TMP/x/sbin/only")" only
+	has_the_changes "$TEST_TMP/image.sqsh" "$TEST_TMP/fromfile.sqsh"
 	same "$(cat "$TEST_TMP/x/etc/marked")" marked
 }
 
@@ -174,4 +172,22 @@ owners_in() {
 	run --separate-stderr as_user burrow start --no-cwd "$TEST_TMP/one.sqsh" cat /added /etc/marked
 	[ "$status" -eq 0 ]
 	same "$output" "$(printf 'added\nmarked')"
+}
+
+@test "export and import refuse an unknown compression and a missing value alike" {
+	as_user burrow create --name plain "$BUSYBOX_ROOTFS"
+	local verb arg
+	for verb in export import; do
+		arg=plain
+		[ "$verb" = import ] && arg=$PLAIN/busybox:latest
+		run --separate-stderr as_user burrow "$verb" -c lzo "$arg"
+		[ "$status" -eq 2 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == "burrow $verb: unknown compression 'lzo' (zstd, gzip, lz4 or xz)"* ]]
+		run --separate-stderr as_user burrow "$verb" -f -o
+		[ "$status" -eq 2 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == "burrow $verb: option '-o' needs a value"* ]]
+	done
+	same "$(find "$TEST_TMP" -maxdepth 1 -name '*.sqsh*')" ""
 }
