@@ -9,12 +9,11 @@ load fixtures/lab
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest multi:latest)
+	lab_setup_plain busybox:latest multi:latest
 	FILES=$(mktemp -d "${STAGE}/tmp/start-file.XXXXXX")
 	chown "$TEST_USER:" "$FILES"
 	chmod 0755 "$FILES"
-	export PLAIN FILES
+	export FILES
 	local cache=$FILES/cache
 	TEST_TMP=$FILES BURROW_CACHE_PATH=$cache as_user burrow pull -q "$PLAIN/busybox:latest" >/dev/null
 	# An owner and an xattr on one file of the layer, as import.bats does (uid 1000, gid 100).
@@ -48,7 +47,7 @@ setup_file() {
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR/plain"
+	lab_teardown
 	rm -rf "$FILES"
 }
 
