@@ -1,7 +1,7 @@
 /* Unpacking an image file into a directory: every entry created fresh (O_EXCL, O_NOFOLLOW)
  * relative to the directory fd it belongs in, names checked to be single components by the
- * reader, so a crafted image cannot write outside the tree. Hard links stay hard links. The
- * cache of unpacked trees and its sweeping by gc. */
+ * reader, so a crafted image cannot write outside the tree. Hard links stay hard links. Also
+ * the cache of unpacked trees (CACHE/imagefiles) and its sweeping by gc. */
 #include "image/imagefile_unpack.h"
 
 #include <dirent.h>
@@ -293,14 +293,25 @@ static int unpack_new(const char *path, int parent_fd, const char *key, int *loc
 	char tmp[160];
 	snprintf(tmp, sizeof(tmp), TEMP_PREFIX "%d-%s", (int)getpid(), key);
 	struct error ignored;
-	fs_remove_tree_at(parent_fd, tmp, &ignored);
-	if (mkdirat(parent_fd, tmp, 0700) < 0)
-		return error_errno(err, "create %s", tmp);
-	cleanup_close int fd = openat(parent_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		error_errno(err, "open %s", tmp);
+	cleanup_close int fd = -1;
+	/* gc may lock the new directory before we do, and remove it: then make it again. */
+	for (int tries = 0; fd < 0; tries++) {
 		fs_remove_tree_at(parent_fd, tmp, &ignored);
-		return -1;
+		if (mkdirat(parent_fd, tmp, 0700) < 0)
+			return error_errno(err, "create %s", tmp);
+		fd = openat(parent_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+			error_errno(err, "open %s", tmp);
+			fs_remove_tree_at(parent_fd, tmp, &ignored);
+			return -1;
+		}
+		struct stat held, named;
+		if (fstat(fd, &held) == 0 && fstatat(parent_fd, tmp, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    held.st_ino == named.st_ino)
+			break;
+		close(steal_fd(&fd));
+		if (tries == 2)
+			return error_set(err, EAGAIN, "create %s: removed as it was made", tmp);
 	}
 	/* The source's path, for gc: the key alone cannot say where the file was. */
 	cleanup_close int src_fd =
