@@ -13,40 +13,6 @@
 
 #include "util/strv.h"
 
-enum seccomp_action {
-	SECCOMP_KILL_THREAD,
-	SECCOMP_KILL_PROCESS,
-	SECCOMP_TRAP,
-	SECCOMP_ERRNO,
-	SECCOMP_TRACE,
-	SECCOMP_ALLOW,
-	SECCOMP_LOG,
-};
-
-struct seccomp_arg {
-	unsigned int index;
-	uint64_t value, value_two;
-	enum scmp_compare op;
-};
-
-struct seccomp_rule {
-	char **names;
-	enum seccomp_action action;
-	int ret; /* errno (ERRNO) or message (TRACE) */
-	struct seccomp_arg *args;
-	size_t n_args;
-};
-
-struct seccomp_profile {
-	enum seccomp_action default_action;
-	int default_ret;
-	uint32_t *arches;
-	size_t n_arches;
-	bool tsync, log, spec_allow;
-	struct seccomp_rule *rules;
-	size_t n_rules;
-};
-
 static const struct {
 	const char *name;
 	enum seccomp_action action;
@@ -63,15 +29,16 @@ static const struct {
 
 static const struct {
 	const char *name;
-	enum scmp_compare op;
+	enum seccomp_op op;
+	enum scmp_compare scmp;
 } operators[] = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE},
-        {"SCMP_CMP_LT", SCMP_CMP_LT},
-        {"SCMP_CMP_LE", SCMP_CMP_LE},
-        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-        {"SCMP_CMP_GE", SCMP_CMP_GE},
-        {"SCMP_CMP_GT", SCMP_CMP_GT},
-        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+        {"SCMP_CMP_NE", SECCOMP_OP_NE, SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SECCOMP_OP_LT, SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SECCOMP_OP_LE, SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SECCOMP_OP_EQ, SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SECCOMP_OP_GE, SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SECCOMP_OP_GT, SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SECCOMP_OP_MASKED_EQ, SCMP_CMP_MASKED_EQ},
 };
 
 void seccomp_profile_free(struct seccomp_profile *profile)
@@ -314,6 +281,11 @@ static uint32_t scmp_action(enum seccomp_action a, int ret)
 	return SCMP_ACT_ALLOW;
 }
 
+static struct scmp_arg_cmp scmp_arg(const struct seccomp_arg *a)
+{
+	return (struct scmp_arg_cmp){a->index, operators[a->op].scmp, a->value, a->value_two};
+}
+
 /* One rule for one call. libseccomp refuses two comparisons of the same argument in one rule:
  * such a rule becomes one rule per comparison (either matches), as runc does. */
 static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct seccomp_rule *r)
@@ -321,8 +293,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct s
 	struct scmp_arg_cmp cmp[6];
 	bool repeated = false;
 	for (size_t i = 0; i < r->n_args && i < 6; i++) {
-		cmp[i] = (struct scmp_arg_cmp){r->args[i].index, r->args[i].op, r->args[i].value,
-		                               r->args[i].value_two};
+		cmp[i] = scmp_arg(&r->args[i]);
 		for (size_t k = 0; k < i; k++)
 			repeated |= r->args[k].index == r->args[i].index;
 	}
@@ -331,8 +302,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct s
 	if (!repeated)
 		return seccomp_rule_add_array(ctx, action, nr, (unsigned int)r->n_args, cmp);
 	for (size_t i = 0; i < r->n_args; i++) {
-		struct scmp_arg_cmp one = {r->args[i].index, r->args[i].op, r->args[i].value,
-		                           r->args[i].value_two};
+		struct scmp_arg_cmp one = scmp_arg(&r->args[i]);
 		int rc = seccomp_rule_add_array(ctx, action, nr, 1, &one);
 		if (rc < 0)
 			return rc;
@@ -373,7 +343,7 @@ int seccomp_profile_load(const struct seccomp_profile *p, struct error *err)
 		/* A rule that does what the default does is refused by libseccomp and changes nothing. */
 		if (action == dflt)
 			continue;
-		for (size_t k = 0; r->names[k]; k++) {
+		for (size_t k = 0; r->names && r->names[k]; k++) {
 			int nr = seccomp_syscall_resolve_name(r->names[k]);
 			if (nr == __NR_SCMP_ERROR)
 				continue;
