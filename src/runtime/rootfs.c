@@ -223,7 +223,7 @@ static int mask_paths(char *const *paths, int root_fd, struct error *err)
 			return error_errno(err, "masked path %s", paths[i]);
 		cleanup_close int mnt_fd = -1;
 		if (S_ISDIR(st.st_mode))
-			mnt_fd = new_fs("tmpfs", "size=0,mode=555",
+			mnt_fd = new_fs("tmpfs", "mode=555",
 			                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 			                        MOUNT_ATTR_NOEXEC,
 			                err);
