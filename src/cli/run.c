@@ -55,6 +55,7 @@ static const char usage_text[] =
         "      --oom-score-adj N             the program's oom_score_adj (raise only)\n"
         "      --sysctl KEY=VALUE            a namespaced sysctl (net.* needs --network none)\n"
         "      --ipc host|private            the host's IPC namespace (default) or its own\n"
+        "      --network ns:PATH, --ipc ns:PATH, --userns ns:PATH  join that namespace (podman's)\n"
         "      --device HOST[:CONTAINER[:PERMS]]  bind a device node (PERMS without w: read-only)\n";
 
 enum {
@@ -77,6 +78,7 @@ enum {
 	OPT_SYSCTL,
 	OPT_IPC,
 	OPT_DEVICE,
+	OPT_USERNS,
 };
 
 struct run_flags {
@@ -385,6 +387,16 @@ static void image_user(const char *user, struct start_options *opts)
 	        user);
 }
 
+/* podman's ns:PATH: join the namespace at PATH instead of making or sharing one. */
+static int join_path(struct start_options *opts, enum plan_namespace ns, const char *flag, const char *arg)
+{
+	if (arg[3] != '/')
+		return cli_usage_error("run", "%s '%s': ns: takes an absolute path (/proc/PID/ns/...)", flag,
+		                       arg);
+	opts->ns_join[ns] = arg + 3;
+	return 0;
+}
+
 static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_options *opts, char ***tmpfs)
 {
 	static const struct option longopts[] = {
@@ -414,6 +426,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"sysctl", required_argument, NULL, OPT_SYSCTL},
 	        {"ipc", required_argument, NULL, OPT_IPC},
 	        {"device", required_argument, NULL, OPT_DEVICE},
+	        {"userns", required_argument, NULL, OPT_USERNS},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -467,7 +480,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 			rc = strv_push(tmpfs, optarg) < 0 ? 1 : 0;
 			break;
 		case OPT_NETWORK:
-			if (strcmp(optarg, "none") == 0)
+			if (strncmp(optarg, "ns:", 3) == 0)
+				rc = join_path(opts, PLAN_NS_NET, "--network", optarg);
+			else if (strcmp(optarg, "none") == 0)
 				opts->network_none = true;
 			else if (strcmp(optarg, "host") == 0)
 				opts->network_none = false;
@@ -500,7 +515,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 			rc = add_sysctl(f, optarg);
 			break;
 		case OPT_IPC:
-			if (strcmp(optarg, "private") == 0 || strcmp(optarg, "shareable") == 0)
+			if (strncmp(optarg, "ns:", 3) == 0)
+				rc = join_path(opts, PLAN_NS_IPC, "--ipc", optarg);
+			else if (strcmp(optarg, "private") == 0 || strcmp(optarg, "shareable") == 0)
 				opts->new_ipc = true;
 			else if (strcmp(optarg, "host") == 0)
 				opts->new_ipc = false;
@@ -510,6 +527,12 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 			break;
 		case OPT_DEVICE:
 			rc = add_device(f, optarg);
+			break;
+		case OPT_USERNS:
+			if (strncmp(optarg, "ns:", 3) != 0)
+				return cli_usage_error("run", "--userns '%s': only ns:PATH is supported",
+				                       optarg);
+			rc = join_path(opts, PLAN_NS_USER, "--userns", optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

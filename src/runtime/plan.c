@@ -375,6 +375,9 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
 		goto nomem;
 	plan->network_none = opts->network_none;
 	plan->new_ipc = opts->new_ipc;
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (opts->ns_join[i] && !(plan->ns_join[i] = strdup(opts->ns_join[i])))
+			goto nomem;
 	if ((opts->masked_paths && !(plan->masked_paths = strv_copy(opts->masked_paths))) ||
 	    (opts->sysctls && !(plan->sysctls = strv_copy(opts->sysctls))))
 		goto nomem;

@@ -230,3 +230,43 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	run --separate-stderr as_user burrow run --security-opt apparmor=unconfined "$IMG" true
 	usage_error "--security-opt 'apparmor=unconfined'"
 }
+
+# Starts a container in the background that writes its program's host pid to $TEST_TMP/share/pid
+# and sleeps; sets SLEEPER to that pid.
+start_sleeper() {
+	mkdir -p "$TEST_TMP/share"
+	chown "$TEST_USER:" "$TEST_TMP/share"
+	as_user burrow run -v "$TEST_TMP/share:/share" "$@" "$IMG" sh -c 'echo $$ >/share/pid; exec sleep 60' &
+	wait_for_file "$TEST_TMP/share/pid"
+	SLEEPER=$(cat "$TEST_TMP/share/pid")
+}
+
+@test "run --network ns:PATH of another container's namespace, without its user namespace, is refused saying why" {
+	start_sleeper --network none
+	run --separate-stderr as_user burrow run --network "ns:/proc/$SLEEPER/ns/net" "$IMG" true
+	kill "$SLEEPER"
+	[ "$status" -eq 125 ]
+	one_error_line "join network namespace /proc/$SLEEPER/ns/net" "another user namespace"
+}
+
+@test "run --userns ns:PATH --network ns:PATH joins another container's network namespace" {
+	start_sleeper --network none
+	run --separate-stderr as_user burrow run --userns "ns:/proc/$SLEEPER/ns/user" \
+		--network "ns:/proc/$SLEEPER/ns/net" "$IMG" readlink /proc/self/ns/net
+	local want
+	want=$(readlink "/proc/$SLEEPER/ns/net")
+	kill "$SLEEPER"
+	[ "$status" -eq 0 ]
+	same "$output" "$want"
+}
+
+@test "run --userns ns:PATH --ipc ns:PATH joins another container's IPC namespace" {
+	start_sleeper --ipc private
+	run --separate-stderr as_user burrow run --userns "ns:/proc/$SLEEPER/ns/user" --ipc "ns:/proc/$SLEEPER/ns/ipc" \
+		"$IMG" readlink /proc/self/ns/ipc
+	local want
+	want=$(readlink "/proc/$SLEEPER/ns/ipc")
+	kill "$SLEEPER"
+	[ "$status" -eq 0 ]
+	same "$output" "$want"
+}
