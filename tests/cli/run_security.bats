@@ -171,6 +171,26 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	same "$output" 1
 }
 
+@test "run --sysctl kernel.domainname with --hostname sets it in the container's UTS namespace" {
+	run --separate-stderr as_user burrow run --hostname box --sysctl kernel.domainname=example.org "$IMG" \
+		cat /proc/sys/kernel/domainname
+	[ "$status" -eq 0 ]
+	same "$output" example.org
+}
+
+@test "run -u 0 --sysctl kernel.shmmni with --ipc private sets it in the container's IPC namespace" {
+	run --separate-stderr as_user burrow run -u 0 --ipc private --sysctl kernel.shmmni=1234 "$IMG" \
+		cat /proc/sys/kernel/shmmni
+	[ "$status" -eq 0 ]
+	same "$output" 1234
+}
+
+@test "run --sysctl of an IPC key as a non-root user inside fails saying root is needed" {
+	run --separate-stderr as_user burrow run --ipc private --sysctl kernel.shmmni=1234 "$IMG" true
+	[ "$status" -eq 125 ]
+	one_error_line "sysctl kernel.shmmni" "-u 0"
+}
+
 @test "run --sysctl net.* without a network namespace of its own fails naming the key" {
 	run --separate-stderr as_user burrow run --sysctl net.ipv4.ip_forward=1 "$IMG" true
 	[ "$status" -eq 125 ]
