@@ -175,7 +175,8 @@ int process_setup_final(const struct plan_process *p, struct error *err)
 	if (p->caps_set && drop_bounding(p, known, err) < 0)
 		return -1;
 	/* Without no_new_privs a filter needs CAP_SYS_ADMIN, which capset may be about to drop. */
-	if (p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, err) < 0)
+	uint64_t held = known & (p->caps_set ? p->cap_bounding : ~0ULL);
+	if (p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, held, err) < 0)
 		return -1;
 	if (p->caps_set && set_caps(p, known, err) < 0)
 		return -1;
@@ -183,7 +184,7 @@ int process_setup_final(const struct plan_process *p, struct error *err)
 		return error_errno(err, "no_new_privs");
 	if (p->umask_set)
 		umask(p->umask);
-	if (!p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, err) < 0)
+	if (!p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, held, err) < 0)
 		return -1;
 	return 0;
 }

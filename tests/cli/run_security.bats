@@ -136,6 +136,19 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	[[ "$stderr" == *"Permission denied"* ]]
 }
 
+@test "run with a docker-style seccomp profile applies a rule excluded by a capability only without it" {
+	local profile=$TEST_TMP/docker-style.json
+	install -m 0644 "$BATS_TEST_DIRNAME/../fixtures/seccomp/docker-style.json" "$profile"
+	run --separate-stderr as_user burrow run --security-opt seccomp="$profile" "$IMG" \
+		sh -c 'mkdir /tmp/a && rmdir /tmp/a && touch /tmp/f && rm /tmp/f && echo ok'
+	[ "$status" -eq 0 ]
+	same "$output" ok
+	run --separate-stderr as_user burrow run --cap-drop SYS_ADMIN --security-opt seccomp="$profile" "$IMG" \
+		mkdir /tmp/a
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"Permission denied"* ]]
+}
+
 @test "run with a seccomp profile of an unknown action fails naming it" {
 	echo '{"defaultAction": "SCMP_ACT_MAYBE"}' >"$TEST_TMP/bad.json"
 	run --separate-stderr as_user burrow run --security-opt seccomp="$TEST_TMP/bad.json" "$IMG" true
