@@ -375,6 +375,10 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
 		goto nomem;
 	plan->network_none = opts->network_none;
 	plan->new_ipc = opts->new_ipc;
+	/* POSIX message queues of the container's own IPC namespace, where docker shows them. */
+	if (opts->new_ipc &&
+	    add_mount(plan, PLAN_MOUNT_MQUEUE, NULL, "/dev/mqueue", NULL, false, false, err) < 0)
+		goto fail;
 	for (int i = 0; i < PLAN_NS_COUNT; i++)
 		if (opts->ns_join[i] && !(plan->ns_join[i] = strdup(opts->ns_join[i])))
 			goto nomem;

@@ -223,6 +223,12 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	[ "$output" != "$(readlink /proc/self/ns/ipc)" ]
 }
 
+@test "run --ipc private mounts the namespace's message queues on /dev/mqueue" {
+	run --separate-stderr as_user burrow run --ipc private "$IMG" sh -c 'grep " /dev/mqueue " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" - mqueue "* ]]
+}
+
 @test "run --group-add adds the group inside when the user has a subordinate range" {
 	run --separate-stderr as_user burrow run --group-add 4242 "$IMG" id -G
 	[ "$status" -eq 0 ]
