@@ -177,7 +177,7 @@ static int add_paths(char ***list, const char *opt, const char *paths)
 	if (!copy)
 		return 1;
 	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
-		if (p[0] != '/' && strcmp(p, "ALL") != 0)
+		if (p[0] != '/' && (strcmp(p, "ALL") != 0 || strcmp(opt, "unmask") != 0))
 			return cli_usage_error("run", "--security-opt %s='%s': paths must be absolute", opt,
 			                       paths);
 		if (strv_push(list, p) < 0)
@@ -387,6 +387,14 @@ static void image_user(const char *user, struct start_options *opts)
 	        user);
 }
 
+static bool takes_value(const struct option *longopts, int val)
+{
+	for (size_t i = 0; val >= OPT_RM && longopts[i].name; i++)
+		if (longopts[i].val == val && longopts[i].has_arg == required_argument)
+			return true;
+	return false;
+}
+
 /* podman's ns:PATH: join the namespace at PATH instead of making or sharing one. */
 static int join_path(struct start_options *opts, enum plan_namespace ns, const char *flag, const char *arg)
 {
@@ -538,7 +546,8 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 			fputs(usage_text, stdout);
 			return -1;
 		default:
-			if ((optopt > 0 && optopt < 256 && strchr("vewu", optopt)) || optopt >= OPT_MOUNT)
+			if ((optopt > 0 && optopt < 256 && strchr("vewu", optopt)) ||
+			    takes_value(longopts, optopt))
 				return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
 			if (optopt) {
 				char flag[3] = {'-', (char)optopt, '\0'};

@@ -318,7 +318,7 @@ static void plan_group_map(struct run_plan *plan)
 	struct passwd *pw = getpwuid(getuid());
 	uint32_t start = 0, count = 0, self = (uint32_t)getgid();
 	userns_find_range(true, pw ? pw->pw_name : "", self, &start, &count);
-	if (count < 65536 || self > 65535 || !userns_helper_present("newgidmap") ||
+	if (count < 65535 || self > 65535 || !userns_helper_present("newgidmap") ||
 	    !userns_helper_present("newuidmap"))
 		return;
 	struct idmap m = {.n = 0};

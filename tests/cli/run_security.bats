@@ -309,3 +309,13 @@ start_sleeper() {
 	[ "$status" -eq 0 ]
 	same "$output" "$want"
 }
+
+@test "run --ulimit without a value says it needs one" {
+	run --separate-stderr as_user burrow run --ulimit
+	usage_error "'--ulimit' needs a value"
+}
+
+@test "run --security-opt mask=ALL is refused: ALL belongs to unmask" {
+	run --separate-stderr as_user burrow run --security-opt mask=ALL "$IMG" true
+	usage_error "mask='ALL'" "absolute"
+}
