@@ -53,6 +53,7 @@ static const char usage_text[] =
         "                                    mask=/p1:/p2, unmask=/p1:/p2|ALL\n"
         "      --group-add GID               an additional group inside (needs /etc/subgid)\n"
         "      --oom-score-adj N             the program's oom_score_adj (raise only)\n"
+        "      --umask MODE                  the program's umask, octal (podman's)\n"
         "      --sysctl KEY=VALUE            a namespaced sysctl (net.* needs --network none)\n"
         "      --ipc host|private            the host's IPC namespace (default) or its own\n"
         "      --network ns:PATH, --ipc ns:PATH, --userns ns:PATH  join that namespace (podman's)\n"
@@ -79,6 +80,7 @@ enum {
 	OPT_IPC,
 	OPT_DEVICE,
 	OPT_USERNS,
+	OPT_UMASK,
 };
 
 struct run_flags {
@@ -435,6 +437,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"ipc", required_argument, NULL, OPT_IPC},
 	        {"device", required_argument, NULL, OPT_DEVICE},
 	        {"userns", required_argument, NULL, OPT_USERNS},
+	        {"umask", required_argument, NULL, OPT_UMASK},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -536,6 +539,16 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 		case OPT_DEVICE:
 			rc = add_device(f, optarg);
 			break;
+		case OPT_UMASK: {
+			char *end;
+			unsigned long mode = strtoul(optarg, &end, 8);
+			if (!optarg[0] || *end || mode > 0777)
+				return cli_usage_error(
+				        "run", "--umask '%s': give an octal mode from 0000 to 0777", optarg);
+			f->process.umask_set = true;
+			f->process.umask = (mode_t)mode;
+			break;
+		}
 		case OPT_USERNS:
 			if (strncmp(optarg, "ns:", 3) != 0)
 				return cli_usage_error("run", "--userns '%s': only ns:PATH is supported",

@@ -115,6 +115,17 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	usage_error "--cap-add 'FLY'" "unknown capability"
 }
 
+@test "run --umask sets the program's umask" {
+	run --separate-stderr as_user burrow run --umask 0027 "$IMG" sh -c umask
+	[ "$status" -eq 0 ]
+	same "$output" 0027
+}
+
+@test "run --umask of a mode that is not octal fails naming the flag" {
+	run --separate-stderr as_user burrow run --umask 0999 "$IMG" true
+	usage_error "--umask '0999'"
+}
+
 @test "run --security-opt seccomp=FILE denying mkdir makes mkdir fail with EPERM" {
 	cat >"$TEST_TMP/deny-mkdir.json" <<-'JSON'
 		{"defaultAction": "SCMP_ACT_ALLOW",
