@@ -171,7 +171,8 @@ int process_setup_final(const struct plan_process *p, struct error *err)
 	/* setgroups and the bounding set need CAP_SETGID and CAP_SETPCAP: before capset. */
 	if (set_groups(p, err) < 0 || set_rlimits(p, err) < 0)
 		return -1;
-	uint64_t known = caps_known();
+	/* Only a start that uses capabilities pays for asking the kernel which it knows. */
+	uint64_t known = p->caps_set || p->seccomp ? caps_known() : 0;
 	if (p->caps_set && drop_bounding(p, known, err) < 0)
 		return -1;
 	/* Without no_new_privs a filter needs CAP_SYS_ADMIN, which capset may be about to drop. */

@@ -254,7 +254,8 @@ static _Noreturn void child_main(struct run_plan *plan, const int *ns_fds, int s
 	error_clear(&err);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (plan->ns_join[PLAN_NS_USER]) {
-		if (!plan->new_pid && getppid() != parent)
+		/* Made by a plain fork: the parent is always visible, whatever the plan's PID namespace. */
+		if (getppid() != parent)
 			_exit(SPAWN_EXIT_SETUP);
 		if (join_user_namespace(plan, ns_fds, clone_flags(plan), &err) < 0)
 			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
