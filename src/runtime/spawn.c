@@ -23,7 +23,9 @@
 #include "runtime/fuse_server.h"
 #include "runtime/imagefile_mount.h"
 #include "runtime/instance.h"
+#include "runtime/process_setup.h"
 #include "runtime/rootfs.h"
+#include "runtime/sysctl.h"
 #include "util/cleanup.h"
 #include "util/paths.h"
 #include "util/strv.h"
@@ -107,10 +109,8 @@ static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, c
 {
 	struct error err;
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		error_errno(&err, "no_new_privs");
+	if (process_setup_final(&plan->process, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
-	}
 	int code = spawn_exec(plan->argv, plan->env, &err);
 	child_fail(report_fd, code, &err);
 }
@@ -168,13 +168,104 @@ static int loopback_up(struct error *err)
 	return rc < 0 ? -1 : 0;
 }
 
-static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_fd, const sigset_t *old_mask,
-                                 pid_t parent)
+static const struct {
+	int flag;
+	const char *name;
+} ns_kinds[PLAN_NS_COUNT] = {
+        [PLAN_NS_NET] = {CLONE_NEWNET, "network"},      [PLAN_NS_UTS] = {CLONE_NEWUTS, "UTS"},
+        [PLAN_NS_IPC] = {CLONE_NEWIPC, "IPC"},          [PLAN_NS_PID] = {CLONE_NEWPID, "PID"},
+        [PLAN_NS_CGROUP] = {CLONE_NEWCGROUP, "cgroup"}, [PLAN_NS_USER] = {CLONE_NEWUSER, "user"},
+};
+
+static int join_error(int i, const char *path, struct error *err)
+{
+	if (errno == EPERM && i == PLAN_NS_USER)
+		return error_set(err, EPERM,
+		                 "join user namespace %s: not allowed (only a user namespace made by your "
+		                 "own user can be joined without privileges)",
+		                 path);
+	if (errno == EPERM)
+		return error_set(err, EPERM,
+		                 "join %s namespace %s: it belongs to another user namespace (a rootless "
+		                 "container can join only namespaces owned by its own user namespace: join "
+		                 "that one too)",
+		                 ns_kinds[i].name, path);
+	if (errno == EINVAL)
+		return error_set(err, EINVAL, "join %s namespace %s: not a %s namespace", ns_kinds[i].name,
+		                 path, ns_kinds[i].name);
+	return error_errno(err, "join %s namespace %s", ns_kinds[i].name, path);
+}
+
+static int join_one(const int *ns_fds, int i, const char *path, struct error *err)
+{
+	return setns(ns_fds[i], ns_kinds[i].flag) == 0 ? 0 : join_error(i, path, err);
+}
+
+/* Opened before clone, from the host's side: once in a user namespace of its own, the child
+ * may no longer open another container's /proc/PID/ns files. */
+static int open_namespaces(const struct run_plan *plan, int *ns_fds, struct error *err)
+{
+	for (int i = 0; i < PLAN_NS_COUNT; i++) {
+		if (!plan->ns_join[i])
+			continue;
+		ns_fds[i] = open(plan->ns_join[i], O_RDONLY | O_CLOEXEC);
+		if (ns_fds[i] < 0)
+			return error_errno(err, "join %s namespace %s", ns_kinds[i].name, plan->ns_join[i]);
+	}
+	return 0;
+}
+
+/* A joined user namespace comes instead of clone's new one: joined first (a process with our
+ * euid holds every capability in a user namespace its user made), then the namespaces the
+ * plan makes are unshared inside it. */
+static int join_user_namespace(const struct run_plan *plan, const int *ns_fds, int flags, struct error *err)
+{
+	if (join_one(ns_fds, PLAN_NS_USER, plan->ns_join[PLAN_NS_USER], err) < 0)
+		return -1;
+	if (unshare(flags & ~CLONE_NEWUSER) < 0)
+		return error_errno(err, "create namespaces in user namespace %s",
+		                   plan->ns_join[PLAN_NS_USER]);
+	return 0;
+}
+
+/* Join the plan's other namespaces by path, from inside the container's user namespace: the
+ * kernel allows it only for namespaces that user namespace owns, never the host's. */
+static int join_namespaces(const struct run_plan *plan, const int *ns_fds, struct error *err)
+{
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (i != PLAN_NS_USER && plan->ns_join[i] && join_one(ns_fds, i, plan->ns_join[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The namespaces clone makes: a joined one is not made. */
+static int clone_flags(const struct run_plan *plan)
+{
+	int flags = CLONE_NEWUSER | CLONE_NEWNS;
+	flags |= plan->new_pid ? CLONE_NEWPID : 0;
+	flags |= plan->hostname ? CLONE_NEWUTS : 0;
+	flags |= plan->network_none ? CLONE_NEWNET : 0;
+	flags |= plan->new_ipc ? CLONE_NEWIPC : 0;
+	flags |= plan->new_cgroup ? CLONE_NEWCGROUP : 0;
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (plan->ns_join[i])
+			flags &= ~ns_kinds[i].flag;
+	return flags;
+}
+
+static _Noreturn void child_main(struct run_plan *plan, const int *ns_fds, int sync_fd, int report_fd,
+                                 const sigset_t *old_mask, pid_t parent)
 {
 	struct error err;
 	error_clear(&err);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (sync_fd < 0) {
+	if (plan->ns_join[PLAN_NS_USER]) {
+		/* Made by a plain fork: the parent is always visible, whatever the plan's PID namespace. */
+		if (getppid() != parent)
+			_exit(SPAWN_EXIT_SETUP);
+		if (join_user_namespace(plan, ns_fds, clone_flags(plan), &err) < 0)
+			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	} else if (sync_fd < 0) {
 		/* Our own single-id maps we write ourselves, sparing a round trip with the parent. */
 		if (!plan->new_pid && getppid() != parent)
 			_exit(SPAWN_EXIT_SETUP);
@@ -187,11 +278,29 @@ static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_
 			_exit(SPAWN_EXIT_SETUP);
 		close(sync_fd);
 	}
+	/* Through the host's /proc, before the container's root hides it. */
+	if (process_setup_oom(&plan->process, &err) < 0 || join_namespaces(plan, ns_fds, &err) < 0)
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	/* A joined PID namespace, or one unshared after joining a user namespace, holds only our
+	 * children, and a fresh procfs shows the PID namespace we are in: the rest of the start
+	 * runs in a child, this process only waits for it. */
+	if (plan->ns_join[PLAN_NS_PID] || (plan->ns_join[PLAN_NS_USER] && plan->new_pid)) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			error_errno(&err, "fork");
+			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+		}
+		if (pid > 0) {
+			close(report_fd);
+			_exit(spawn_supervise(pid, false));
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
 	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
 		error_errno(&err, "hostname %s", plan->hostname);
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
-	if (plan->network_none && loopback_up(&err) < 0)
+	if (plan->network_none && !plan->ns_join[PLAN_NS_NET] && loopback_up(&err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (rootfs_enter(plan, &err) < 0)
 		child_fail_fuse(report_fd, SPAWN_EXIT_SETUP, &err, plan->fuse_failed);
@@ -205,7 +314,7 @@ static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_
 	if (pid == 0)
 		exec_program(plan, report_fd, old_mask);
 	close(report_fd);
-	_exit(spawn_supervise(pid, true));
+	_exit(spawn_supervise(pid, plan->new_pid));
 }
 
 /* An image file the child mounts over FUSE and this process serves. */
@@ -268,20 +377,25 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	int rc = SPAWN_EXIT_SETUP;
 	cleanup_free char *runtime = NULL;
 	struct image_service image = {.file_fd = -1, .sock = {-1, -1}};
+	int ns_fds[PLAN_NS_COUNT];
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		ns_fds[i] = -1;
+	if (sysctl_check(plan, err) < 0 || open_namespaces(plan, ns_fds, err) < 0)
+		goto out;
 	if (plan->overlay.image_file) {
 		if (image_service_open(&image, plan->overlay.image_file, err) < 0)
 			goto out;
 		plan->fuse_sock = image.sock[1];
 	}
 	/* Single-id maps the child writes itself; larger ones need newuidmap run from here. */
-	bool child_maps = idmap_single(&plan->uids) && idmap_single(&plan->gids);
+	bool join_user = plan->ns_join[PLAN_NS_USER] != NULL;
+	bool child_maps = join_user || (idmap_single(&plan->uids) && idmap_single(&plan->gids));
 	if ((!child_maps && pipe2(sync, O_CLOEXEC) < 0) || pipe2(report, O_CLOEXEC) < 0) {
 		error_errno(err, "pipe");
 		goto out;
 	}
 	struct clone3_args args = {
-	        .flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0) |
-	                 (plan->hostname ? CLONE_NEWUTS : 0) | (plan->network_none ? CLONE_NEWNET : 0),
+	        .flags = join_user ? 0 : (uint64_t)clone_flags(plan),
 	        .exit_signal = SIGCHLD,
 	};
 	pid_t parent = getpid();
@@ -296,7 +410,7 @@ int spawn_run(struct run_plan *plan, struct error *err)
 		close(report[0]);
 		if (image.sock[0] >= 0)
 			close(image.sock[0]);
-		child_main(plan, sync[0], report[1], &old_mask, parent);
+		child_main(plan, ns_fds, sync[0], report[1], &old_mask, parent);
 	}
 	if (sync[0] >= 0)
 		close(sync[0]);
@@ -335,7 +449,7 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	                      .container = plan->label_is_container,
 	                      .argv = plan->argv,
 	                      .burrow_pid = parent,
-	                      .namespaces = (int)args.flags};
+	                      .namespaces = clone_flags(plan)};
 	runtime = paths_runtime();
 	if (!runtime || instance_write(runtime, &in, err) < 0) {
 		if (!runtime)
@@ -349,6 +463,9 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	instance_remove(runtime, pid);
 	error_clear(err);
 out:
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (ns_fds[i] >= 0)
+			close(ns_fds[i]);
 	for (int i = 0; i < 2; i++) {
 		if (sync[i] >= 0)
 			close(sync[i]);
