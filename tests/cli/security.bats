@@ -30,21 +30,27 @@ teardown() {
 	burrow_teardown
 }
 
-# Runs in the container as sh -c: tries to write the burrow process PID's exe now, and leaves a
-# setsid'd process holding /proc/PID/exe open that tries again once burrow is gone, writing
-# what happened to /out/late.
+# try_exe.sh PID OUT: tries to read and write the exe of burrow process PID now, and leaves a
+# setsid'd process holding /proc/PID/exe open that tries again once that process is gone (the
+# binary is busy until then), writing what happened to OUT/late.
 try_exe='
-	p=$1
+	p=$1 out=$2
 	readlink /proc/$p/exe >/dev/null 2>&1 && echo "read /proc/$p/exe"
 	(printf X 1<>/proc/$p/exe) 2>/dev/null && echo "wrote /proc/$p/exe"
 	setsid sh -c "
-		(exec 5</proc/$p/exe) 2>/dev/null || { echo open-refused >/out/late; exit 0; }
+		(exec 5</proc/$p/exe) 2>/dev/null || { echo open-refused >$out/late; exit 0; }
 		exec 5</proc/$p/exe
 		while kill -0 $p 2>/dev/null; do sleep 0.05; done
 		sleep 0.2
-		(printf X 1<>/proc/self/fd/5) 2>/dev/null && echo wrote >/out/late || echo write-refused >/out/late
+		(printf X 1<>/proc/self/fd/5) 2>/dev/null && echo wrote >$out/late || echo write-refused >$out/late
 	" </dev/null >/dev/null 2>&1 &
 	echo tried'
+
+# try_exe.sh in $TEST_TMP/out, which the tests mount at /out.
+write_try_exe() {
+	printf '%s\n' "$try_exe" >"$TEST_TMP/out/try_exe.sh"
+	chown "$TEST_USER:" "$TEST_TMP/out/try_exe.sh"
+}
 
 # Waits (5 s at most) for the background attempt's verdict and prints it.
 late_verdict() {
@@ -56,27 +62,49 @@ late_verdict() {
 	cat "$TEST_TMP/out/late"
 }
 
+# The parent is in the host's user namespace, which already keeps a container out of it
+# (commoncap's ptrace check); being non-dumpable is the second wall.
 @test "the container cannot write burrow's binary through /proc/PPID/exe, during or after the start" {
-	run as_user burrow start -m "$TEST_TMP/out:/out" c sh -c "$try_exe" sh '$PPID'
+	write_try_exe
+	run as_user burrow start --root -m "$TEST_TMP/out:/out" c sh -c 'sh /out/try_exe.sh $PPID /out'
 	[ "$status" -eq 0 ]
 	same "$output" tried
 	same "$(late_verdict)" open-refused
 	same "$(sha256sum <"$BURROW")" "$BURROW_SUM"
 }
 
-@test "with --pid the container cannot write burrow's binary through /proc/1/exe of its init" {
-	# The init's PID namespace ends with it: nothing there outlives burrow to try later.
-	run as_user burrow start --pid c sh -c '
+# The init shares the container's user namespace, where the container's root has every
+# capability: only being non-dumpable keeps /proc/1/exe closed.
+@test "with --pid --root the container cannot open burrow's binary through /proc/1/exe of its init" {
+	run as_user burrow start --root --pid c sh -c '
 		readlink /proc/1/exe || echo no-read
+		(exec 5</proc/1/exe) 2>/dev/null || echo no-open
 		(printf X 1<>/proc/1/exe) 2>/dev/null || echo no-write'
 	[ "$status" -eq 0 ]
-	same "$output" "$(printf 'no-read\nno-write')"
+	same "$output" "$(printf 'no-read\nno-open\nno-write')"
+	same "$(sha256sum <"$BURROW")" "$BURROW_SUM"
+}
+
+# A hook runs as the container's root in its user namespace, a child of burrow's child before
+# that child execs: it stands for any process of the container that finds the child then.
+@test "the container's root cannot write burrow's binary through the child before it execs" {
+	mkdir -p "$TEST_TMP/conf/hooks.d"
+	write_try_exe
+	printf '#!/bin/sh\nexec sh %s/try_exe.sh $PPID %s >%s/now </dev/null\n' \
+		"$TEST_TMP/out" "$TEST_TMP/out" "$TEST_TMP/out" >"$TEST_TMP/conf/hooks.d/10-h"
+	chmod 0755 "$TEST_TMP/conf/hooks.d/10-h"
+	chown -R "$TEST_USER:" "$TEST_TMP/conf"
+	run as_user env BURROW_CONFIG_PATH="$TEST_TMP/conf" burrow start --root c true
+	[ "$status" -eq 0 ]
+	same "$(cat "$TEST_TMP/out/now")" tried
+	same "$(late_verdict)" open-refused
 	same "$(sha256sum <"$BURROW")" "$BURROW_SUM"
 }
 
 @test "a program burrow exec started cannot write burrow's binary through /proc/PPID/exe" {
-	background_instance start -m "$TEST_TMP/out:/out" c sleep 30
-	run as_user burrow exec c sh -c "$try_exe" sh '$PPID'
+	background_instance start --root -m "$TEST_TMP/out:/out" c sleep 30
+	write_try_exe
+	run as_user burrow exec c sh -c 'sh /out/try_exe.sh $PPID /out'
 	[ "$status" -eq 0 ]
 	same "$output" tried
 	same "$(late_verdict)" open-refused
