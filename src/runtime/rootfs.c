@@ -26,6 +26,14 @@ static int set_readonly(int mnt_fd, bool recursive)
 	return mount_setattr(mnt_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr));
 }
 
+static int dangling_target(const char *target, struct error *err)
+{
+	return error_set(err, ENOENT,
+	                 "mount point %s in the container is a symlink to nothing there (it is never "
+	                 "followed out of the root): create what it points to in the image, or remove it",
+	                 target);
+}
+
 /* The mount point for target: created (a directory, or an empty file when want_file) when
  * missing, always resolved inside root_fd. */
 static int open_target(int root_fd, const char *target, bool want_file, struct error *err)
@@ -35,14 +43,7 @@ static int open_target(int root_fd, const char *target, bool want_file, struct e
 		return fd >= 0 ? fd : error_errno(err, "mount point %s", target);
 	if (!want_file) {
 		fd = fs_mkdir_p_in_root(root_fd, target, 0755, err);
-		if (fd < 0 && err->code == ENOENT)
-			error_set(
-			        err, ENOENT,
-			        "mount point %s in the container is a symlink to nothing there (it is never "
-			        "followed out of the root): create what it points to in the image, or "
-			        "remove it",
-			        target);
-		return fd;
+		return fd < 0 && err->code == ENOENT ? dangling_target(target, err) : fd;
 	}
 	cleanup_free char *parent = strdup(target);
 	if (!parent)
@@ -64,6 +65,8 @@ static int open_target(int root_fd, const char *target, bool want_file, struct e
 	if (file_fd >= 0)
 		close(file_fd);
 	fd = fs_open_in_root(dir_fd, slash + 1, O_PATH, 0);
+	if (fd < 0 && errno == ENOENT)
+		return dangling_target(target, err);
 	return fd >= 0 ? fd : error_errno(err, "mount point %s", target);
 }
 

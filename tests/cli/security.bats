@@ -37,13 +37,16 @@ try_exe='
 	p=$1 out=$2
 	readlink /proc/$p/exe >/dev/null 2>&1 && echo "read /proc/$p/exe"
 	(printf X 1<>/proc/$p/exe) 2>/dev/null && echo "wrote /proc/$p/exe"
-	setsid sh -c "
-		(exec 5</proc/$p/exe) 2>/dev/null || { echo open-refused >$out/late; exit 0; }
-		exec 5</proc/$p/exe
-		while kill -0 $p 2>/dev/null; do sleep 0.05; done
-		sleep 0.2
-		(printf X 1<>/proc/self/fd/5) 2>/dev/null && echo wrote >$out/late || echo write-refused >$out/late
-	" </dev/null >/dev/null 2>&1 &
+	# Opened here, while PID is still burrow; the setsid process inherits it.
+	if (exec 5</proc/$p/exe) 2>/dev/null && exec 5</proc/$p/exe; then
+		setsid sh -c "
+			while kill -0 $p 2>/dev/null; do sleep 0.05; done
+			sleep 0.2
+			(printf X 1<>/proc/self/fd/5) 2>/dev/null && echo wrote >$out/late || echo write-refused >$out/late
+		" </dev/null >/dev/null 2>&1 &
+	else
+		echo open-refused >$out/late
+	fi
 	echo tried'
 
 # try_exe.sh in $TEST_TMP/out, which the tests mount at /out.
@@ -210,6 +213,15 @@ mark_in_image() {
 	run --separate-stderr as_user burrow start -m "$TEST_TMP/out:/etc/x" c true
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"mount point /etc/x"*"symlink"* ]] || { echo "stderr: $stderr" >&2; false; }
+	host_untouched
+}
+
+@test "start -m of a file onto a dangling symlink fails naming the mount point" {
+	ln -s "$MARK" "$ROOTFS/etc/x"
+	echo inside >"$TEST_TMP/out/f"
+	run --separate-stderr as_user burrow start -m "$TEST_TMP/out/f:/etc/x" c true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"mount point /etc/x"*"symlink to nothing"* ]] || { echo "stderr: $stderr" >&2; false; }
 	host_untouched
 }
 
