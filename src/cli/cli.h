@@ -40,6 +40,11 @@ struct start_options;
  * opts. Returns 0, or the exit status after printing the error. */
 int cli_load_conf(const char *verb, const char *path, struct config_file *conf, struct start_options *opts);
 
+/* --preserve-fds N of start, run and exec (runc's): descriptors 3 to 3+N-1, which must be open
+ * now (the caller's), go to the program; every other one above stdio is closed at exec.
+ * Returns 0 with *n set, or the usage exit status after printing the error. */
+int cli_preserve_fds(const char *verb, const char *arg, unsigned int *n);
+
 struct store;
 /* Open the image store at the cache path (cli/images.c). */
 int cli_open_store(struct store *st, struct error *err);

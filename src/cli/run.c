@@ -42,7 +42,8 @@ static const char usage_text[] =
         "      --read-only                   read-only root filesystem\n"
         "      --tmpfs DIR                   a fresh tmpfs on DIR\n"
         "      --network host|none           the host's network (default) or only lo\n"
-        "      --conf FILE                   settings, [environ] and [mounts] for this run\n";
+        "      --conf FILE                   settings, [environ] and [mounts] for this run\n"
+        "      --preserve-fds N              pass descriptors 3 to 3+N-1 on (others are closed)\n";
 
 enum {
 	OPT_RM = 256,
@@ -55,6 +56,7 @@ enum {
 	OPT_TMPFS,
 	OPT_NETWORK,
 	OPT_CONF,
+	OPT_PRESERVE_FDS,
 };
 
 struct run_flags {
@@ -201,6 +203,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"network", required_argument, NULL, OPT_NETWORK},
 	        {"net", required_argument, NULL, OPT_NETWORK},
 	        {"conf", required_argument, NULL, OPT_CONF},
+	        {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -264,6 +267,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 			break;
 		case OPT_CONF:
 			f->conf = optarg;
+			break;
+		case OPT_PRESERVE_FDS:
+			rc = cli_preserve_fds("run", optarg, &opts->preserve_fds);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -157,9 +157,9 @@ static _Noreturn void child_main(const struct instance *in, const struct join_op
 	close(pidfd);
 	if (cwd_fd >= 0)
 		close(cwd_fd);
-	/* CVE-2024-21626: nothing but stdio reaches the program, whatever burrow or its caller
-	 * left open (docs/security.md). */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+	/* CVE-2024-21626: nothing but stdio and what the caller asked to preserve reaches the
+	 * program, whatever burrow or its caller left open (docs/security.md). */
+	if (close_range(3 + o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		error_errno(&err, "close descriptors");
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}

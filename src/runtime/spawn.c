@@ -106,9 +106,9 @@ static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, c
 		error_errno(&err, "no_new_privs");
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
-	/* CVE-2024-21626: nothing but stdio reaches the program, whatever burrow or its caller
-	 * left open (docs/security.md). */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+	/* CVE-2024-21626: nothing but stdio and what the caller asked to preserve reaches the
+	 * program, whatever burrow or its caller left open (docs/security.md). */
+	if (close_range(3 + plan->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		error_errno(&err, "close descriptors");
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}

@@ -136,6 +136,31 @@ late_verdict() {
 	same "$(echo "$output" | tr '\n' ' ')" "0 1 2 3 "
 }
 
+@test "start --preserve-fds N passes the caller's descriptors 3 to 3+N-1 and closes the rest" {
+	echo passed >"$TEST_TMP/out/f"
+	run as_user sh -c 'exec 3</dev/null 4<"$1" 7</dev/null
+		burrow start --preserve-fds 2 c sh -c "ls /proc/self/fd | tr \"\n\" \" \"; cat <&4"' sh "$TEST_TMP/out/f"
+	[ "$status" -eq 0 ]
+	# 5 is ls's own directory handle.
+	same "$output" '0 1 2 3 4 5 passed'
+}
+
+@test "exec --preserve-fds N passes the caller's descriptors 3 to 3+N-1 and closes the rest" {
+	background_instance start c sleep 30
+	echo passed >"$TEST_TMP/out/f"
+	run as_user sh -c 'exec 3<"$1" 7</dev/null
+		burrow exec --preserve-fds 1 c sh -c "ls /proc/self/fd | tr \"\n\" \" \"; cat <&3"' sh "$TEST_TMP/out/f"
+	[ "$status" -eq 0 ]
+	same "$output" '0 1 2 3 4 passed'
+}
+
+@test "--preserve-fds naming a closed descriptor fails before anything starts" {
+	run --separate-stderr as_user burrow start --preserve-fds 1 c echo started 3>&-
+	[ "$status" -eq 2 ]
+	same "$output" ""
+	[[ "$stderr" == *"--preserve-fds 1: descriptor 3 is not open"* ]] || { echo "stderr: $stderr" >&2; false; }
+}
+
 @test "the working directory inside is reachable from the container's root" {
 	run as_user burrow start -w /etc c sh -c 'readlink /proc/self/cwd; pwd -P'
 	[ "$status" -eq 0 ]
