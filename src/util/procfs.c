@@ -1,5 +1,5 @@
-/* Writes to /proc through a verified handle. The start path writes id maps and (with the run
- * plan's process settings) oom_score_adj and sysctls; each goes through procfs_write. */
+/* Writes to /proc through a verified handle: the start path's id maps, and the run plan's
+ * oom_score_adj and sysctls when they are performed. Not reads (those trust the host's /proc). */
 #include "util/procfs.h"
 
 #include <errno.h>
