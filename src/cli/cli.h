@@ -69,6 +69,11 @@ int cli_image_file_option(int opt, const char *arg, struct cli_image_file_option
  * after printing the error. */
 int cli_image_file_finish(const char *verb, struct cli_image_file_options *o);
 
+/* --preserve-fds N of start, run and exec (runc's): descriptors 3 to 3+N-1, which must be open
+ * now (the caller's), go to the program; every other one above stdio is closed at exec.
+ * Returns 0 with *n set, or the usage exit status after printing the error. */
+int cli_preserve_fds(const char *verb, const char *arg, unsigned int *n);
+
 struct store;
 /* Open the image store at the cache path (cli/images.c). */
 int cli_open_store(struct store *st, struct error *err);

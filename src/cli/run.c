@@ -57,7 +57,8 @@ static const char usage_text[] =
         "      --sysctl KEY=VALUE            a namespaced sysctl (net.* needs --network none)\n"
         "      --ipc host|private            the host's IPC namespace (default) or its own\n"
         "      --network ns:PATH, --ipc ns:PATH, --userns ns:PATH  join that namespace (podman's)\n"
-        "      --device HOST[:CONTAINER[:PERMS]]  bind a device node (PERMS without w: read-only)\n";
+        "      --device HOST[:CONTAINER[:PERMS]]  bind a device node (PERMS without w: read-only)\n"
+        "      --preserve-fds N              pass descriptors 3 to 3+N-1 on (others are closed)\n";
 
 enum {
 	OPT_RM = 256,
@@ -81,6 +82,7 @@ enum {
 	OPT_DEVICE,
 	OPT_USERNS,
 	OPT_UMASK,
+	OPT_PRESERVE_FDS,
 };
 
 struct run_flags {
@@ -438,6 +440,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"device", required_argument, NULL, OPT_DEVICE},
 	        {"userns", required_argument, NULL, OPT_USERNS},
 	        {"umask", required_argument, NULL, OPT_UMASK},
+	        {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -554,6 +557,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 				return cli_usage_error("run", "--userns '%s': only ns:PATH is supported",
 				                       optarg);
 			rc = join_path(opts, PLAN_NS_USER, "--userns", optarg);
+			break;
+		case OPT_PRESERVE_FDS:
+			rc = cli_preserve_fds("run", optarg, &opts->preserve_fds);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

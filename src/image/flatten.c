@@ -482,7 +482,7 @@ static void names_free(char **names, size_t n)
 /* Names in dir_fd, sorted (readdir's order differs between filesystems). */
 static int read_names(int dir_fd, char ***out, size_t *count, struct error *err)
 {
-	int fd = dup(dir_fd);
+	int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return error_errno(err, "dup");
 	DIR *d = fdopendir(fd);

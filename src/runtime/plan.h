@@ -129,6 +129,8 @@ struct run_plan {
 	char **readonly_paths; /* inside the container: made read-only; missing ones skipped */
 	char **sysctls;        /* "key=value", written under /proc/sys inside the namespaces */
 
+	/* Descriptors 3 to 3+N-1 pass to the program (--preserve-fds); every other one closes. */
+	unsigned int preserve_fds;
 	/* For the running instance's record: the container's name or the image's label. */
 	char *label;
 	bool label_is_container;
@@ -160,6 +162,8 @@ struct start_options {
 	char **tmpfs;           /* targets of fresh tmpfs mounts (--tmpfs) */
 	bool user_set;          /* -u: the user is user_uid:user_gid inside (single-id maps) */
 	uint32_t user_uid, user_gid;
+	/* --preserve-fds: the caller's descriptors 3 to 3+N-1 go in. */
+	unsigned int preserve_fds;
 	const struct config_file *conf; /* --conf FILE's [environ] and [mounts]; NULL without */
 	const char *conf_path;
 	/* run's process flags (--cap-*, --ulimit, --security-opt, --group-add, --oom-score-adj):

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -109,10 +110,24 @@ static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, c
 {
 	struct error err;
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	/* CVE-2024-21626: nothing but stdio and what the caller asked to preserve reaches the
+	 * program, whatever burrow or its caller left open (docs/security.md). Before the process
+	 * settings: a seccomp filter among them may forbid close_range. */
+	if (close_range(3 + plan->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		error_errno(&err, "close descriptors");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
 	if (process_setup_final(&plan->process, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	int code = spawn_exec(plan->argv, plan->env, &err);
 	child_fail(report_fd, code, &err);
+}
+
+static int make_nondumpable(struct error *err)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return error_errno(err, "make burrow non-dumpable");
+	return 0;
 }
 
 static int status_to_exit(int status)
@@ -266,9 +281,11 @@ static _Noreturn void child_main(struct run_plan *plan, const int *ns_fds, int s
 		if (join_user_namespace(plan, ns_fds, clone_flags(plan), &err) < 0)
 			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	} else if (sync_fd < 0) {
-		/* Our own single-id maps we write ourselves, sparing a round trip with the parent. */
+		/* Our own single-id maps we write ourselves, sparing a round trip with the parent.
+		 * /proc/self/uid_map is ours to write only while we are dumpable. */
 		if (!plan->new_pid && getppid() != parent)
 			_exit(SPAWN_EXIT_SETUP);
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		if (idmap_apply(0, &plan->uids, &plan->gids, &err) < 0)
 			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	} else {
@@ -295,6 +312,14 @@ static _Noreturn void child_main(struct run_plan *plan, const int *ns_fds, int s
 			_exit(spawn_supervise(pid, false));
 		}
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
+	/* CVE-2019-5736: until exec this process (and, with a PID namespace, the init that stays)
+	 * is burrow, and the container sees it. Non-dumpable, its /proc/PID/exe needs
+	 * CAP_SYS_PTRACE in the user namespace its memory was made in: the host's, since it was
+	 * forked, not exec'd, into the new one. exec makes the program dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		error_errno(&err, "make burrow non-dumpable");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
 	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
 		error_errno(&err, "hostname %s", plan->hostname);
@@ -399,6 +424,12 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	        .exit_signal = SIGCHLD,
 	};
 	pid_t parent = getpid();
+	/* The parent stays, visible to the container in the host's PID namespace: non-dumpable,
+	 * as the child is below (CVE-2019-5736). A child that maps its own ids starts at once,
+	 * so before the clone; newuidmap needs a dumpable child, so the parent's own flag
+	 * waits for the maps there (the child runs nothing of the container's before). */
+	if (child_maps && make_nondumpable(err) < 0)
+		goto out;
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {
 		error_errno(err, "create namespaces (see 'burrow check')");
@@ -417,6 +448,11 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	close(report[1]);
 	sync[0] = report[1] = -1;
 	if (!child_maps && idmap_apply(pid, &plan->uids, &plan->gids, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	if (!child_maps && make_nondumpable(err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto out;
