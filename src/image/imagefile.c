@@ -21,6 +21,7 @@
 #include <sqfs/super.h>
 #include <sqfs/xattr.h>
 #include <sqfs/xattr_reader.h>
+#include <zstd.h>
 
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -97,15 +98,65 @@ static uint64_t dir_table_end(const sqfs_super_t *s)
 	return end;
 }
 
+/* A decompressor for one thread. libsquashfs's zstd one calls ZSTD_decompress, which makes and
+ * frees a decoder context (some 100 KiB, cleared) for every block; this one keeps its context
+ * and hands the other codecs to libsquashfs. Used wherever libsquashfs takes a compressor. */
+struct decoder {
+	sqfs_compressor_t base;
+	sqfs_compressor_t *inner;
+	ZSTD_DCtx *zstd;
+};
+
+static sqfs_s32 decoder_do_block(sqfs_compressor_t *cmp, const sqfs_u8 *in, sqfs_u32 size, sqfs_u8 *out,
+                                 sqfs_u32 outsize)
+{
+	struct decoder *d = (struct decoder *)cmp;
+	if (!d->zstd)
+		return d->inner->do_block(d->inner, in, size, out, outsize);
+	if (outsize >= 0x7FFFFFFF)
+		return SQFS_ERROR_ARG_INVALID;
+	size_t n = ZSTD_decompressDCtx(d->zstd, out, outsize, in, size);
+	return ZSTD_isError(n) ? SQFS_ERROR_COMPRESSOR : (sqfs_s32)n;
+}
+
+static void decoder_get_configuration(const sqfs_compressor_t *cmp, sqfs_compressor_config_t *cfg)
+{
+	const struct decoder *d = (const struct decoder *)cmp;
+	d->inner->get_configuration(d->inner, cfg);
+}
+
+static int decoder_no_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
+{
+	return SQFS_ERROR_UNSUPPORTED;
+}
+
+static void decoder_destroy(sqfs_object_t *obj)
+{
+	struct decoder *d = (struct decoder *)obj;
+	sqfs_destroy(d->inner);
+	ZSTD_freeDCtx(d->zstd);
+	free(d);
+}
+
 static sqfs_compressor_t *new_compressor(const sqfs_super_t *s)
 {
 	sqfs_compressor_config_t cfg;
-	sqfs_compressor_t *cmp = NULL;
+	struct decoder *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->base.base.destroy = decoder_destroy;
+	d->base.get_configuration = decoder_get_configuration;
+	d->base.write_options = decoder_no_options;
+	d->base.read_options = decoder_no_options;
+	d->base.do_block = decoder_do_block;
 	if (sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)s->compression_id, s->block_size,
 	                                SQFS_COMP_FLAG_UNCOMPRESS) != 0 ||
-	    sqfs_compressor_create(&cfg, &cmp) != 0)
+	    sqfs_compressor_create(&cfg, &d->inner) != 0 ||
+	    (s->compression_id == SQFS_COMP_ZSTD && !(d->zstd = ZSTD_createDCtx()))) {
+		decoder_destroy(&d->base.base);
 		return NULL;
-	return cmp;
+	}
+	return &d->base;
 }
 
 int imagefile_open(int fd, struct imagefile **out, struct error *err)
