@@ -257,6 +257,11 @@ uint64_t imagefile_root_ref(const struct imagefile *img)
 	return img->super.root_inode_ref;
 }
 
+bool imagefile_has_xattrs(const struct imagefile *img)
+{
+	return !(img->super.flags & SQFS_FLAG_NO_XATTRS) && img->super.xattr_id_table_start != NO_TABLE;
+}
+
 void imagefile_stats(const struct imagefile *img, uint64_t *bytes, uint32_t *block_size, uint32_t *inodes)
 {
 	*bytes = img->super.bytes_used;

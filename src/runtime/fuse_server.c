@@ -418,6 +418,13 @@ static int xattr_collect(void *ctx, const char *name, const void *value, size_t 
 
 static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
+	/* An image without xattrs says so once: ENOSYS makes the kernel answer every later
+	 * getxattr (or listxattr) itself, with EOPNOTSUPP, instead of asking. An overlay on top
+	 * asks for its own xattrs at every lookup. */
+	if (!imagefile_has_xattrs(((struct fuse_server *)fuse_req_userdata(req))->img)) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	struct imagefile_cursor *cur;
 	struct imagefile_node node;
 	cleanup_free char *buf = size ? malloc(size) : NULL;
