@@ -5,15 +5,17 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <sqfs/block.h>
 #include <sqfs/compressor.h>
-#include <sqfs/data_reader.h>
 #include <sqfs/dir.h>
 #include <sqfs/error.h>
+#include <sqfs/frag_table.h>
 #include <sqfs/id_table.h>
 #include <sqfs/inode.h>
 #include <sqfs/io.h>
@@ -21,6 +23,7 @@
 #include <sqfs/super.h>
 #include <sqfs/xattr.h>
 #include <sqfs/xattr_reader.h>
+#include <zstd.h>
 
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -35,20 +38,39 @@ struct ro_file {
 	uint64_t size;
 };
 
+/* Decoded data blocks shared by all cursors: a read that straddles two blocks, the kernel's
+ * next read landing on another thread, or a fragment block holding many small files, decode a
+ * block once. Direct-mapped by the block's place in the file; a slot is filled under its own
+ * lock, so a second reader of the same block waits for the first instead of decoding it too.
+ * Buffers are allocated on first use: a start that reads little pays for little. */
+#define CACHE_SLOTS 64
+#define CACHE_BYTES (8u << 20) /* at most this much decoded data: fewer slots for big blocks */
+
+struct cache_slot {
+	pthread_mutex_t lock;
+	uint64_t where; /* the block's offset in the file + 1; 0: empty */
+	uint32_t len;
+	uint8_t *data;
+};
+
 struct imagefile {
 	struct ro_file file;
 	sqfs_super_t super;
 	sqfs_id_table_t *ids;
+	sqfs_frag_table_t *frags;
 	uint64_t dir_table_end;
+	bool cache_ready;
+	unsigned cache_shift; /* 64 - log2(slots in use) */
+	struct cache_slot cache[CACHE_SLOTS];
 };
 
 struct imagefile_cursor {
 	struct imagefile *img;
 	sqfs_compressor_t *cmp;
 	sqfs_meta_reader_t *inodes, *dirs;
-	sqfs_data_reader_t *data;
 	sqfs_xattr_reader_t *xattrs;
 	bool xattrs_loaded;
+	uint8_t *packed; /* a compressed data block as read from the file, allocated on first use */
 };
 
 static void ro_file_destroy(sqfs_object_t *obj)
@@ -97,15 +119,65 @@ static uint64_t dir_table_end(const sqfs_super_t *s)
 	return end;
 }
 
+/* A decompressor for one thread. libsquashfs's zstd one calls ZSTD_decompress, which makes and
+ * frees a decoder context (some 100 KiB, cleared) for every block; this one keeps its context
+ * and hands the other codecs to libsquashfs. Used wherever libsquashfs takes a compressor. */
+struct decoder {
+	sqfs_compressor_t base;
+	sqfs_compressor_t *inner;
+	ZSTD_DCtx *zstd;
+};
+
+static sqfs_s32 decoder_do_block(sqfs_compressor_t *cmp, const sqfs_u8 *in, sqfs_u32 size, sqfs_u8 *out,
+                                 sqfs_u32 outsize)
+{
+	struct decoder *d = (struct decoder *)cmp;
+	if (!d->zstd)
+		return d->inner->do_block(d->inner, in, size, out, outsize);
+	if (outsize >= 0x7FFFFFFF)
+		return SQFS_ERROR_ARG_INVALID;
+	size_t n = ZSTD_decompressDCtx(d->zstd, out, outsize, in, size);
+	return ZSTD_isError(n) ? SQFS_ERROR_COMPRESSOR : (sqfs_s32)n;
+}
+
+static void decoder_get_configuration(const sqfs_compressor_t *cmp, sqfs_compressor_config_t *cfg)
+{
+	const struct decoder *d = (const struct decoder *)cmp;
+	d->inner->get_configuration(d->inner, cfg);
+}
+
+static int decoder_no_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
+{
+	return SQFS_ERROR_UNSUPPORTED;
+}
+
+static void decoder_destroy(sqfs_object_t *obj)
+{
+	struct decoder *d = (struct decoder *)obj;
+	sqfs_destroy(d->inner);
+	ZSTD_freeDCtx(d->zstd);
+	free(d);
+}
+
 static sqfs_compressor_t *new_compressor(const sqfs_super_t *s)
 {
 	sqfs_compressor_config_t cfg;
-	sqfs_compressor_t *cmp = NULL;
+	struct decoder *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->base.base.destroy = decoder_destroy;
+	d->base.get_configuration = decoder_get_configuration;
+	d->base.write_options = decoder_no_options;
+	d->base.read_options = decoder_no_options;
+	d->base.do_block = decoder_do_block;
 	if (sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)s->compression_id, s->block_size,
 	                                SQFS_COMP_FLAG_UNCOMPRESS) != 0 ||
-	    sqfs_compressor_create(&cfg, &cmp) != 0)
+	    sqfs_compressor_create(&cfg, &d->inner) != 0 ||
+	    (s->compression_id == SQFS_COMP_ZSTD && !(d->zstd = ZSTD_createDCtx()))) {
+		decoder_destroy(&d->base.base);
 		return NULL;
-	return cmp;
+	}
+	return &d->base;
 }
 
 int imagefile_open(int fd, struct imagefile **out, struct error *err)
@@ -142,6 +214,21 @@ int imagefile_open(int fd, struct imagefile **out, struct error *err)
 		rc = error_set(err, EINVAL, "damaged image file: unreadable id table");
 		goto out;
 	}
+	if (!(img->frags = sqfs_frag_table_create(0))) {
+		rc = error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(s->flags & SQFS_FLAG_NO_FRAGMENTS) && s->fragment_table_start != NO_TABLE &&
+	    sqfs_frag_table_read(img->frags, &img->file.base, s, cmp) != 0) {
+		rc = error_set(err, EINVAL, "damaged image file: unreadable fragment table");
+		goto out;
+	}
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		pthread_mutex_init(&img->cache[i].lock, NULL);
+	img->cache_shift = 64 - 6;
+	for (size_t slots = CACHE_SLOTS; slots > 4 && slots * s->block_size > CACHE_BYTES; slots /= 2)
+		img->cache_shift++;
+	img->cache_ready = true;
 	rc = 0;
 out:
 	sqfs_destroy(cmp);
@@ -157,12 +244,22 @@ void imagefile_close(struct imagefile *img)
 	if (!img)
 		return;
 	sqfs_destroy(img->ids);
+	sqfs_destroy(img->frags);
+	for (size_t i = 0; img->cache_ready && i < CACHE_SLOTS; i++) {
+		pthread_mutex_destroy(&img->cache[i].lock);
+		free(img->cache[i].data);
+	}
 	free(img);
 }
 
 uint64_t imagefile_root_ref(const struct imagefile *img)
 {
 	return img->super.root_inode_ref;
+}
+
+bool imagefile_has_xattrs(const struct imagefile *img)
+{
+	return !(img->super.flags & SQFS_FLAG_NO_XATTRS) && img->super.xattr_id_table_start != NO_TABLE;
 }
 
 void imagefile_stats(const struct imagefile *img, uint64_t *bytes, uint32_t *block_size, uint32_t *inodes)
@@ -187,16 +284,9 @@ struct imagefile_cursor *imagefile_cursor_new(struct imagefile *img, struct erro
 	              sqfs_meta_reader_create(f, cur->cmp, s->inode_table_start, s->directory_table_start)) ||
 	    !(cur->dirs =
 	              sqfs_meta_reader_create(f, cur->cmp, s->directory_table_start, img->dir_table_end)) ||
-	    !(cur->data = sqfs_data_reader_create(f, s->block_size, cur->cmp, 0)) ||
 	    !(cur->xattrs = sqfs_xattr_reader_create(0))) {
 		imagefile_cursor_free(cur);
 		error_set(err, ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (!(s->flags & SQFS_FLAG_NO_FRAGMENTS) && s->fragment_table_start != NO_TABLE &&
-	    sqfs_data_reader_load_fragment_table(cur->data, s) != 0) {
-		imagefile_cursor_free(cur);
-		error_set(err, EIO, "damaged image file: unreadable fragment table");
 		return NULL;
 	}
 	return cur;
@@ -207,7 +297,7 @@ void imagefile_cursor_free(struct imagefile_cursor *cur)
 	if (!cur)
 		return;
 	sqfs_destroy(cur->xattrs);
-	sqfs_destroy(cur->data);
+	free(cur->packed);
 	sqfs_destroy(cur->dirs);
 	sqfs_destroy(cur->inodes);
 	sqfs_destroy(cur->cmp);
@@ -394,17 +484,89 @@ int imagefile_lookup(struct imagefile_cursor *cur, const struct imagefile_node *
 	return imagefile_node_read(cur, f.ref, out);
 }
 
+/* Copy len bytes at off of the decoded block stored at where (size: its on-disk size word) to
+ * out, decoding it into the shared cache unless it is there. */
+static int block_copy(struct imagefile_cursor *cur, uint64_t where, uint32_t size, uint32_t off, void *out,
+                      uint32_t len)
+{
+	struct imagefile *img = cur->img;
+	uint32_t bs = img->super.block_size, disk = SQFS_ON_DISK_BLOCK_SIZE(size);
+	if (disk > bs)
+		return -EIO;
+	if (!SQFS_IS_BLOCK_COMPRESSED(size)) {
+		/* Stored as is: the page cache of the image file is the cache. */
+		if (off > disk || len > disk - off)
+			return -EIO;
+		return ro_file_read_at(&img->file.base, where + off, out, len) != 0 ? -EIO : 0;
+	}
+	/* Fibonacci hashing of the block's place: neighbouring blocks land in different slots. */
+	struct cache_slot *slot = &img->cache[((where >> 9) * 0x9E3779B97F4A7C15ull) >> img->cache_shift];
+	int rc = 0;
+	pthread_mutex_lock(&slot->lock);
+	if (slot->where != where + 1) {
+		slot->where = 0;
+		if ((!slot->data && !(slot->data = malloc(bs))) ||
+		    (!cur->packed && !(cur->packed = malloc(bs)))) {
+			rc = -ENOMEM;
+		} else if (ro_file_read_at(&img->file.base, where, cur->packed, disk) != 0) {
+			rc = -EIO;
+		} else {
+			sqfs_s32 n = cur->cmp->do_block(cur->cmp, cur->packed, disk, slot->data, bs);
+			if (n <= 0)
+				rc = -EIO;
+			else
+				slot->len = (uint32_t)n, slot->where = where + 1;
+		}
+	}
+	if (rc == 0 && (off > slot->len || len > slot->len - off))
+		rc = -EIO;
+	if (rc == 0)
+		memcpy(out, slot->data + off, len);
+	pthread_mutex_unlock(&slot->lock);
+	return rc;
+}
+
+/* Reads go one block at a time (the caller loops): full blocks first, then the tail in a
+ * fragment block when the file has one. */
 long imagefile_read(struct imagefile_cursor *cur, const struct imagefile_node *file, uint64_t offset,
                     void *buf, size_t size)
 {
 	if (!S_ISREG(file->st.st_mode))
 		return -EINVAL;
-	if (offset >= (uint64_t)file->st.st_size)
+	uint64_t file_size = (uint64_t)file->st.st_size;
+	if (offset >= file_size || size == 0)
 		return 0;
-	if (size > INT32_MAX)
-		size = INT32_MAX;
-	sqfs_s32 n = sqfs_data_reader_read(cur->data, file->inode, offset, buf, (sqfs_u32)size);
-	return n < 0 ? sqfs_errno(n) : n;
+	const sqfs_inode_generic_t *in = file->inode;
+	uint32_t bs = cur->img->super.block_size;
+	uint64_t index = offset / bs;
+	uint32_t off = (uint32_t)(offset % bs);
+	uint64_t left = file_size - offset;
+	size_t n_blocks = sqfs_inode_get_file_block_count(in);
+	if (index < n_blocks) {
+		uint64_t where;
+		if (sqfs_inode_get_file_block_start(in, &where) != 0)
+			return -EIO;
+		for (size_t i = 0; i < index; i++)
+			where += SQFS_ON_DISK_BLOCK_SIZE(in->extra[i]);
+		uint32_t block_len = left + off < bs ? (uint32_t)(left + off) : bs;
+		uint32_t len = block_len - off < size ? block_len - off : (uint32_t)size;
+		if (SQFS_IS_SPARSE_BLOCK(in->extra[index])) {
+			memset(buf, 0, len);
+			return len;
+		}
+		int rc = block_copy(cur, where, in->extra[index], off, buf, len);
+		return rc < 0 ? rc : (long)len;
+	}
+	/* The tail, at frag_off in its fragment block; it is shorter than a block. */
+	sqfs_u32 frag_index, frag_off;
+	sqfs_fragment_t frag;
+	if (index != n_blocks || sqfs_inode_get_frag_location(in, &frag_index, &frag_off) != 0 ||
+	    frag_index == NO_XATTRS || sqfs_frag_table_lookup(cur->img->frags, frag_index, &frag) != 0 ||
+	    left > bs || frag_off > bs)
+		return -EIO;
+	uint32_t len = left < size ? (uint32_t)left : (uint32_t)size;
+	int rc = block_copy(cur, frag.start_offset, frag.size, frag_off + off, buf, len);
+	return rc < 0 ? rc : (long)len;
 }
 
 int imagefile_readlink(const struct imagefile_node *link, char **out)

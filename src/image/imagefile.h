@@ -54,6 +54,8 @@ int imagefile_readlink(const struct imagefile_node *link, char **out);
 typedef int (*imagefile_xattr_fn)(void *ctx, const char *name, const void *value, size_t size);
 int imagefile_xattrs(struct imagefile_cursor *cur, const struct imagefile_node *node, imagefile_xattr_fn fn,
                      void *ctx);
+/* Whether any inode of the image can have xattrs (the image has an xattr table). */
+bool imagefile_has_xattrs(const struct imagefile *img);
 /* Size, block size and inode count, for statfs. */
 void imagefile_stats(const struct imagefile *img, uint64_t *bytes, uint32_t *block_size, uint32_t *inodes);
 

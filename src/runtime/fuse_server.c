@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 /* The image never changes while it is served: the kernel may cache everything for long. */
 #define CACHE_SECONDS 86400.0
 #define MAX_WORKERS   16
+#define MIN_WORKERS   2
 
 /* An open directory: its entries, read once at opendir. */
 struct dir_listing {
@@ -416,6 +418,13 @@ static int xattr_collect(void *ctx, const char *name, const void *value, size_t 
 
 static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
+	/* An image without xattrs says so once: ENOSYS makes the kernel answer every later
+	 * getxattr (or listxattr) itself, with EOPNOTSUPP, instead of asking. An overlay on top
+	 * asks for its own xattrs at every lookup. */
+	if (!imagefile_has_xattrs(((struct fuse_server *)fuse_req_userdata(req))->img)) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	struct imagefile_cursor *cur;
 	struct imagefile_node node;
 	cleanup_free char *buf = size ? malloc(size) : NULL;
@@ -464,14 +473,25 @@ static const struct fuse_lowlevel_ops ops = {
         .listxattr = op_listxattr,
 };
 
+/* Workers decode blocks, which is work for a CPU: one per CPU this process may run on (2 at
+ * least, so that a slow read does not hold up a lookup). More only cost a start their thread,
+ * stack and request buffer, and each its own decoder. libfuse adds them as requests wait. */
+static unsigned workers(void)
+{
+	cpu_set_t cpus;
+	unsigned n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 0;
+	return n < MIN_WORKERS ? MIN_WORKERS : n > MAX_WORKERS ? MAX_WORKERS : n;
+}
+
 static void *serve(void *arg)
 {
 	struct fuse_server *srv = arg;
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return NULL;
-	fuse_loop_cfg_set_max_threads(cfg, MAX_WORKERS);
-	fuse_loop_cfg_set_idle_threads(cfg, MAX_WORKERS);
+	unsigned n = workers();
+	fuse_loop_cfg_set_max_threads(cfg, n);
+	fuse_loop_cfg_set_idle_threads(cfg, n);
 	fuse_session_loop_mt(srv->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return NULL;

@@ -171,6 +171,9 @@ static int check_owner(int dir_fd, const char *dir, struct error *err)
 	return 0;
 }
 
+/* The record is runtime state that dies with the process it names: it is written to a temporary
+ * name in the directory and renamed into place (readers never see half of it), but not synced
+ * (after a crash the pid it names is gone anyway). The directory is made only when missing. */
 int instance_write(const char *runtime, struct instance *in, struct error *err)
 {
 	if (instance_process_start_time(in->pid, &in->start_time, err) < 0)
@@ -179,15 +182,34 @@ int instance_write(const char *runtime, struct instance *in, struct error *err)
 	cleanup_free char *dir = instance_dir(runtime);
 	if (!dir)
 		return error_set(err, ENOMEM, "out of memory");
-	if (fs_mkdir_p(dir, 0700, err) < 0 || check_owner(-1, dir, err) < 0)
+	cleanup_close int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 && errno == ENOENT) {
+		if (fs_mkdir_p(dir, 0700, err) < 0)
+			return -1;
+		dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (dir_fd < 0)
+		return error_errno(err, "%s", dir);
+	if (check_owner(dir_fd, dir, err) < 0)
 		return -1;
 	cleanup_free char *text = instance_format(in, err);
-	cleanup_free char *path = NULL;
 	if (!text)
 		return -1;
-	if (asprintf(&path, "%s/%d.json", dir, (int)in->pid) < 0)
-		return error_set(err, ENOMEM, "out of memory");
-	return fs_write_file_atomic(path, text, strlen(text), 0600, err);
+	char name[32], tmp[40];
+	snprintf(name, sizeof(name), "%d.json", (int)in->pid);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	/* The pid is ours until the program is reaped, so the temporary name is too; one left by a
+	 * killed start whose pid came round again is overwritten. */
+	cleanup_close int fd =
+	        openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_errno(err, "create %s/%s", dir, tmp);
+	if (fs_write_all(fd, text, strlen(text)) < 0 || renameat(dir_fd, tmp, dir_fd, name) < 0) {
+		error_errno(err, "write %s/%s", dir, name);
+		unlinkat(dir_fd, tmp, 0);
+		return -1;
+	}
+	return 0;
 }
 
 void instance_remove(const char *runtime, pid_t pid)

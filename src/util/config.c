@@ -300,6 +300,24 @@ char *config_user_dir(void)
 	return asprintf(&out, "%s/.config/burrow", home) < 0 ? NULL : out;
 }
 
+/* Whether a configuration directory is missing, asked of the filesystem once per process and
+ * path: most machines have neither directory, and a start would otherwise try each of their
+ * files (burrow.conf, environ.d, mounts.d, hooks.d) in both. */
+static bool dir_missing(const char *dir)
+{
+	static char *known[2];
+	static size_t n_known;
+	for (size_t i = 0; i < n_known; i++)
+		if (strcmp(known[i], dir) == 0)
+			return true;
+	struct stat st;
+	if (stat(dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+		return false; /* present, or unreadable: the open that follows reports it */
+	if (n_known < sizeof(known) / sizeof(known[0]) && (known[n_known] = strdup(dir)))
+		n_known++;
+	return true;
+}
+
 /* Parse path into f; a missing file gives an empty f. */
 static int read_conf(const char *path, bool sections, struct config_file *f, struct error *err)
 {
@@ -329,7 +347,7 @@ int config_load(struct error *err)
 	const char *dirs[] = {sys_dir, user_dir};
 	/* The last file to set a key gives its value; the environment, when set, beats both. */
 	for (size_t d = 0; d < 2; d++) {
-		if (!dirs[d])
+		if (!dirs[d] || dir_missing(dirs[d]))
 			continue;
 		cleanup_free char *path = NULL;
 		if (asprintf(&path, "%s/burrow.conf", dirs[d]) < 0)
@@ -386,6 +404,8 @@ static int list_dir(const char *dir, const char *subdir, const char *suffix, boo
                     struct error *err)
 {
 	cleanup_free char *path = NULL;
+	if (dir_missing(dir))
+		return 0;
 	if (asprintf(&path, "%s/%s", dir, subdir) < 0)
 		return error_set(err, ENOMEM, "out of memory");
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -194,6 +194,35 @@ static void test_blocks_fragments_and_sparse(void **state)
 	free(buf);
 }
 
+static void test_two_cursors_reading_backwards_in_turn_get_the_files_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct imagefile_node n;
+	assert_int_equal(walk(f, "sub/big", &n), 0);
+	struct error err;
+	struct imagefile_cursor *other = imagefile_cursor_new(f->img, &err);
+	assert_non_null(other);
+	char *buf = calloc(1, BIG_SIZE);
+	/* Pieces that straddle block boundaries, last first, each cursor taking every other one:
+	 * each decoded block is shared through the cache and must give the same bytes to both. */
+	size_t end = BIG_SIZE, turn = 0;
+	while (end > 0) {
+		size_t start = end > 4099 ? end - 4099 : 0, done = start;
+		while (done < end) {
+			long got =
+			        imagefile_read(turn % 2 ? other : f->cur, &n, done, buf + done, end - done);
+			assert_true(got > 0);
+			done += (size_t)got;
+		}
+		end = start;
+		turn++;
+	}
+	assert_memory_equal(buf, f->big, BIG_SIZE);
+	imagefile_cursor_free(other);
+	imagefile_node_free(&n);
+	free(buf);
+}
+
 static void test_symlink_and_missing_names(void **state)
 {
 	struct fixture *f = *state;
@@ -319,6 +348,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_root_and_listing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stat_owner_mode_and_xattrs, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_blocks_fragments_and_sparse, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_two_cursors_reading_backwards_in_turn_get_the_files_bytes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_symlink_and_missing_names, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_path, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_truncated_or_foreign_files_are_refused, setup, teardown),
