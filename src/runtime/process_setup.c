@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +14,20 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "runtime/process_spec.h"
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 
-/* A /proc file of our own, refused unless it really is on procfs (a bind over /proc must not
- * redirect the write). */
+/* A /proc file of our own, through a handle checked to be procfs (a bind or symlink over /proc
+ * must not redirect it). */
 static int open_proc_self(const char *name, int flags, struct error *err)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/%s", name);
-	int fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return error_errno(err, "open %s", path);
-	struct statfs sfs;
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
-		close(fd);
-		return error_set(err, EXDEV, "%s is not on procfs", path);
-	}
-	return fd;
+	cleanup_close int proc_fd = procfs_open("/proc", err);
+	return proc_fd < 0 ? -1 : procfs_open_file(proc_fd, 0, name, flags, err);
 }
 
 int process_setup_oom(const struct plan_process *p, struct error *err)

@@ -5,14 +5,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 
 enum sysctl_ns {
 	SYSCTL_NONE,
@@ -101,22 +100,29 @@ static int write_one(int root_fd, const char *key, const char *value, struct err
 	if (strcmp(key, "kernel.domainname") == 0)
 		return setdomainname(value, strlen(value)) < 0 ? error_errno(err, "sysctl %s", key) : 0;
 	char path[300];
-	snprintf(path, sizeof(path), "/proc/sys/%s", key);
-	for (char *p = path + 10; *p; p++)
+	snprintf(path, sizeof(path), "sys/%s", key);
+	for (char *p = path + 4; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	cleanup_close int fd = fs_open_in_root(root_fd, path, O_WRONLY | O_NOCTTY, 0);
+	int dir_fd = fs_open_in_root(root_fd, "/proc", O_PATH | O_DIRECTORY, 0);
+	if (dir_fd < 0)
+		return error_errno(err, "sysctl %s: /proc in the container", key);
+	cleanup_close int proc_fd = procfs_verify(dir_fd, "/proc in the container", err);
+	if (proc_fd < 0) {
+		error_prefix(err, "sysctl %s", key);
+		return -1;
+	}
+	cleanup_close int fd = procfs_open_file(proc_fd, -1, path, O_WRONLY, err);
 	/* The IPC namespace's files let only its root write, whatever the capabilities. */
 	if (fd < 0 && errno == EACCES && key_namespace(key) == SYSCTL_IPC)
 		return error_set(err, EACCES,
 		                 "sysctl %s: only root inside the container may set IPC sysctls (run as uid "
 		                 "0 inside: -u 0)",
 		                 key);
-	if (fd < 0)
-		return error_errno(err, "sysctl %s", key);
-	struct statfs sfs;
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return error_set(err, EXDEV, "sysctl %s: %s in the container is not on procfs", key, path);
+	if (fd < 0) {
+		error_prefix(err, "sysctl %s", key);
+		return -1;
+	}
 	if (fs_write_all(fd, value, strlen(value)) < 0)
 		return error_errno(err, "sysctl %s=%s", key, value);
 	return 0;

@@ -1,11 +1,12 @@
-/* Writes to /proc through a verified handle: the start path's id maps, and the run plan's
- * oom_score_adj and sysctls when they are performed. Not reads (those trust the host's /proc). */
+/* /proc through a verified handle: the start path's id maps, the run plan's oom_score_adj,
+ * setgroups state and sysctls. Not the host's /proc that list and exec read. */
 #include "util/procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,12 @@ int procfs_open(const char *path, struct error *err)
 	cleanup_close int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return error_errno(err, "open %s", path);
+	return procfs_verify(steal_fd(&fd), path, err);
+}
+
+int procfs_verify(int fd, const char *path, struct error *err)
+{
+	cleanup_close int owned = fd;
 	struct statfs sfs;
 	struct stat st;
 	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
@@ -30,7 +37,7 @@ int procfs_open(const char *path, struct error *err)
 	if (sfs.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO)
 		return error_set(err, EXDEV, "%s is not the root of a procfs mount: refusing to write there",
 		                 path);
-	return steal_fd(&fd);
+	return steal_fd(&owned);
 }
 
 /* /proc/self is a symlink, refused below: name the caller as this /proc numbers it instead. */
@@ -43,7 +50,7 @@ static int self_name(int proc_fd, char *buf, size_t size)
 	return 0;
 }
 
-int procfs_write(int proc_fd, pid_t pid, const char *file, const char *text, struct error *err)
+int procfs_open_file(int proc_fd, pid_t pid, const char *file, int flags, struct error *err)
 {
 	char path[128], self[32];
 	int n;
@@ -59,22 +66,27 @@ int procfs_write(int proc_fd, pid_t pid, const char *file, const char *text, str
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return error_set(err, ENAMETOOLONG, "/proc/%s: name too long", file);
 	struct open_how how = {
-	        .flags = O_WRONLY | O_CLOEXEC | O_NOCTTY,
+	        .flags = (uint64_t)flags | O_CLOEXEC | O_NOCTTY,
 	        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
 	long fd;
 	do
 		fd = syscall(SYS_openat2, proc_fd, path, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN);
-	if (fd < 0)
-		return error_errno(err, "open /proc/%s", path);
-	cleanup_close int file_fd = (int)fd;
+	return fd < 0 ? error_errno(err, "open /proc/%s", path) : (int)fd;
+}
+
+int procfs_write(int proc_fd, pid_t pid, const char *file, const char *text, struct error *err)
+{
+	cleanup_close int file_fd = procfs_open_file(proc_fd, pid, file, O_WRONLY, err);
+	if (file_fd < 0)
+		return -1;
 	/* Id maps and sysctls are taken in a single write; a second one is refused or misread. */
 	size_t len = strlen(text);
 	ssize_t written = write(file_fd, text, len);
 	if (written < 0)
-		return error_errno(err, "write /proc/%s", path);
+		return error_errno(err, "write /proc/%s", file);
 	if ((size_t)written != len)
-		return error_set(err, EIO, "write /proc/%s: short write", path);
+		return error_set(err, EIO, "write /proc/%s: short write", file);
 	return 0;
 }

@@ -10,6 +10,13 @@
  * and to be the root of its mount (not a bind of a subdirectory). Returns the fd, or -1 with
  * err. */
 int procfs_open(const char *path, struct error *err);
+/* The same check on fd, an O_PATH directory fd already open (named path in errors); takes fd:
+ * returns it, or closes it and returns -1 with err. */
+int procfs_verify(int fd, const char *path, struct error *err);
+
+/* Open file of process pid (as procfs_write names it) with flags, resolved beneath proc_fd
+ * without following any symlink or crossing a mount. Returns the fd, or -1 with err. */
+int procfs_open_file(int proc_fd, pid_t pid, const char *file, int flags, struct error *err);
 
 /* Write text in one write(2) to file (e.g. "uid_map", "oom_score_adj", or under "sys/" for a
  * sysctl) of process pid (0: the caller, as that /proc numbers it; -1: file is relative to
