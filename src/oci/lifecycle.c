@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -353,8 +354,18 @@ out:
 	return rc;
 }
 
+/* Open ROOT/ID; with lock, hold its directory's lock (start and delete, one at a time). */
+static int open_container_locked(const char *root, const char *id, bool lock, int *root_fd,
+                                 struct oci_container *c, struct error *err);
+
 static int open_container(const char *root, const char *id, int *root_fd, struct oci_container *c,
                           struct error *err)
+{
+	return open_container_locked(root, id, false, root_fd, c, err);
+}
+
+static int open_container_locked(const char *root, const char *id, bool lock, int *root_fd,
+                                 struct oci_container *c, struct error *err)
 {
 	if (oci_id_check(id, err) < 0)
 		return -1;
@@ -369,7 +380,31 @@ static int open_container(const char *root, const char *id, int *root_fd, struct
 		*root_fd = -1;
 		return -1;
 	}
+	if (!lock)
+		return 0;
+	/* Locked, then read again: the record may have changed while we waited. */
+	while (flock(c->dir_fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			error_errno(err, "lock container %s", id);
+			goto fail;
+		}
+	}
+	struct oci_container fresh;
+	if (oci_container_open(*root_fd, id, &fresh, err) < 0)
+		goto fail;
+	/* The lock stays with the descriptor we hold. */
+	int locked_fd = c->dir_fd;
+	c->dir_fd = -1;
+	oci_container_close(c);
+	close(fresh.dir_fd);
+	fresh.dir_fd = locked_fd;
+	*c = fresh;
 	return 0;
+fail:
+	oci_container_close(c);
+	close(*root_fd);
+	*root_fd = -1;
+	return -1;
 }
 
 int oci_start(const char *root, const char *id, struct error *err)
@@ -378,7 +413,7 @@ int oci_start(const char *root, const char *id, struct error *err)
 	struct oci_container c;
 	cleanup_close int fifo = -1;
 	cleanup_free char *text = NULL;
-	if (open_container(root, id, &root_fd, &c, err) < 0)
+	if (open_container_locked(root, id, true, &root_fd, &c, err) < 0)
 		return -1;
 	int rc = -1;
 	enum oci_status status = oci_container_status(&c);
@@ -452,7 +487,7 @@ int oci_delete(const char *root, const char *id, bool force, struct error *err)
 {
 	cleanup_close int root_fd = -1;
 	struct oci_container c;
-	if (open_container(root, id, &root_fd, &c, err) < 0)
+	if (open_container_locked(root, id, true, &root_fd, &c, err) < 0)
 		return -1;
 	int rc = -1;
 	enum oci_status status = oci_container_status(&c);
