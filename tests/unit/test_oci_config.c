@@ -144,6 +144,20 @@ static void test_process_fields_fill_the_plan(void **state)
 	oci_bundle_free(&b);
 }
 
+static void test_terminal_and_console_size_are_kept(void **state)
+{
+	struct oci_bundle b;
+	struct error err;
+	assert_int_equal(parse_with("",
+	                            "\"terminal\": true, \"consoleSize\": {\"height\": 24, \"width\": 80}",
+	                            &b, &err),
+	                 0);
+	assert_true(b.terminal);
+	assert_int_equal(b.console_height, 24);
+	assert_int_equal(b.console_width, 80);
+	oci_bundle_free(&b);
+}
+
 static void test_mounts_become_plan_mounts(void **state)
 {
 	struct oci_bundle b;
@@ -270,7 +284,6 @@ static void test_refused_fields_are_named(void **state)
 {
 	expect_refused("\"linux\": {\"intelRdt\": {\"closID\": \"x\"}}", "",
 	               "config.json: linux.intelRdt is not supported");
-	expect_refused("", "\"terminal\": true", "process.terminal true is not supported");
 	expect_refused("", "\"apparmorProfile\": \"p\"", "process.apparmorProfile is not supported");
 	expect_refused("\"linux\": {\"namespaces\": [{\"type\": \"time\"}]}", "",
 	               "type time is not supported");
@@ -405,6 +418,7 @@ int main(void)
 	        cmocka_unit_test(test_given_mappings_are_kept),
 	        cmocka_unit_test(test_mappings_that_do_not_map_the_caller_are_refused),
 	        cmocka_unit_test(test_process_fields_fill_the_plan),
+	        cmocka_unit_test(test_terminal_and_console_size_are_kept),
 	        cmocka_unit_test(test_mounts_become_plan_mounts),
 	        cmocka_unit_test(test_a_proc_mount_with_a_pid_namespace_is_fresh),
 	        cmocka_unit_test(test_namespaces_are_made_or_joined),
