@@ -628,7 +628,7 @@ json_t *oci_list(const char *root, struct error *err)
 		json_decref(arr);
 		return NULL;
 	}
-	int list_fd = dup(root_fd);
+	int list_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = list_fd >= 0 ? fdopendir(list_fd) : NULL;
 	if (!d) {
 		json_decref(arr);
