@@ -258,15 +258,17 @@ got-term"
 	set_args sh -c 'sleep 100 & wait'
 	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
 	wait_status c running
-	local sleeper
+	local i pid sleepers=0
 	for i in $(seq 50); do
 		run --separate-stderr oci ps --format json c
 		[ "$(jq length <<<"$output")" -ge 3 ] && break
 		sleep 0.1
 	done
 	same "$(jq -r '.[0]' <<<"$output")" "$(oci state c | jq -r .pid)"
-	sleeper=$(pgrep -u "$(user_uid)" -f '^sleep 100$' | head -1)
-	jq -e --argjson p "$sleeper" 'index($p) != null' <<<"$output"
+	for pid in $(jq -r '.[]' <<<"$output"); do
+		[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 100 " ] && sleepers=$((sleepers + 1))
+	done
+	same "$sleepers" 1
 }
 
 @test "exec runs a program in the running container" {
