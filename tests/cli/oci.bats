@@ -327,3 +327,27 @@ got-term"
 	run oci list -q
 	same "$output" ""
 }
+
+@test "a create that fails says why and leaves no container behind" {
+	set_args true
+	edit_config '.root.path = "missing"'
+	run --separate-stderr oci create -b "$TEST_TMP/bundle" c
+	[ "$status" -eq 1 ]
+	one_error_line "missing"
+	run oci list -q
+	same "$output" ""
+	[ ! -e "$(oci_root)/c" ]
+}
+
+@test "the monitor records a created container's exit status (127: program missing)" {
+	set_args /no/such/program
+	oci create -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	oci start c
+	wait_status c stopped
+	for i in $(seq 50); do
+		[ "$(jq .exited "$(oci_root)/c/state.json")" = true ] && break
+		sleep 0.1
+	done
+	same "$(jq .exit_status "$(oci_root)/c/state.json")" 127
+	oci delete c
+}
