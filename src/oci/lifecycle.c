@@ -526,9 +526,83 @@ out:
 	return rc;
 }
 
+static pid_t parent_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	struct error ignored;
+	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &ignored);
+	const char *p = text ? strrchr(text, ')') : NULL;
+	int ppid;
+	char state;
+	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/* top and every descendant of it, top first, from one pass over /proc. */
+static int descendants(pid_t top, pid_t **pids, size_t *n, struct error *err)
+{
+	*pids = NULL;
+	*n = 0;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return error_errno(err, "/proc");
+	pid_t *all = NULL, *parents = NULL;
+	size_t count = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		if (*end || v <= 0)
+			continue;
+		pid_t *a = realloc(all, (count + 1) * sizeof(*a));
+		pid_t *p = a ? realloc(parents, (count + 1) * sizeof(*p)) : NULL;
+		if (a)
+			all = a;
+		if (p)
+			parents = p;
+		if (!a || !p) {
+			closedir(d);
+			free(all);
+			free(parents);
+			return error_set(err, ENOMEM, "out of memory");
+		}
+		all[count] = (pid_t)v;
+		parents[count++] = parent_of((pid_t)v);
+	}
+	closedir(d);
+	pid_t *out = calloc(count + 1, sizeof(*out));
+	size_t found = 0;
+	if (out) {
+		out[found++] = top;
+		/* Descendants: repeat until no new child of a found pid appears. */
+		for (bool grew = true; grew;) {
+			grew = false;
+			for (size_t i = 0; i < count; i++) {
+				bool known = false, child = false;
+				for (size_t k = 0; k < found; k++) {
+					known = known || out[k] == all[i];
+					child = child || out[k] == parents[i];
+				}
+				if (!known && child) {
+					out[found++] = all[i];
+					grew = true;
+				}
+			}
+		}
+	}
+	free(all);
+	free(parents);
+	if (!out)
+		return error_set(err, ENOMEM, "out of memory");
+	*pids = out;
+	*n = found;
+	return 0;
+}
+
 int oci_kill(const char *root, const char *id, int sig, bool all, struct error *err)
 {
-	(void)all; /* the process is the container's init (or its only process) */
 	cleanup_close int root_fd = -1;
 	cleanup_close int pidfd = -1;
 	struct oci_container c;
@@ -544,10 +618,29 @@ int oci_kill(const char *root, const char *id, int sig, bool all, struct error *
 	pidfd = oci_container_pidfd(&c, err);
 	if (pidfd < 0)
 		goto out;
+	/* --all: its descendants too, listed before the signal can end them. */
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (all && descendants(c.state.pid, &pids, &n, err) < 0)
+		goto out;
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+		free(pids);
 		error_errno(err, "signal container %s", id);
 		goto out;
 	}
+	for (size_t i = 1; i < n; i++) {
+		/* Each checked as the container's process is: the owner's, and still a child of one. */
+		int fd = oci_process_pidfd(pids[i], c.state.owner);
+		pid_t parent = fd >= 0 ? parent_of(pids[i]) : -1;
+		bool known = false;
+		for (size_t k = 0; k < n; k++)
+			known = known || (parent == pids[k] && k != i);
+		if (fd >= 0 && known)
+			(void)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(pids);
 	rc = 0;
 out:
 	oci_container_close(&c);
@@ -666,81 +759,14 @@ json_t *oci_list(const char *root, struct error *err)
 	return arr;
 }
 
-static pid_t parent_of(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	struct error ignored;
-	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &ignored);
-	const char *p = text ? strrchr(text, ')') : NULL;
-	int ppid;
-	char state;
-	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
-		return -1;
-	return (pid_t)ppid;
-}
-
 int oci_ps(const char *root, const char *id, pid_t **pids, size_t *n, struct error *err)
 {
+	pid_t top;
 	*pids = NULL;
 	*n = 0;
-	pid_t top;
 	if (oci_container_pid(root, id, &top, err) < 0)
 		return -1;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return error_errno(err, "/proc");
-	pid_t *all = NULL, *parents = NULL;
-	size_t count = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char *end;
-		long v = strtol(e->d_name, &end, 10);
-		if (*end || v <= 0)
-			continue;
-		pid_t *a = realloc(all, (count + 1) * sizeof(*a));
-		pid_t *p = a ? realloc(parents, (count + 1) * sizeof(*p)) : NULL;
-		if (a)
-			all = a;
-		if (p)
-			parents = p;
-		if (!a || !p) {
-			closedir(d);
-			free(all);
-			free(parents);
-			return error_set(err, ENOMEM, "out of memory");
-		}
-		all[count] = (pid_t)v;
-		parents[count++] = parent_of((pid_t)v);
-	}
-	closedir(d);
-	pid_t *out = calloc(count + 1, sizeof(*out));
-	size_t found = 0;
-	if (out) {
-		out[found++] = top;
-		/* Descendants: repeat until no new child of a found pid appears. */
-		for (bool grew = true; grew;) {
-			grew = false;
-			for (size_t i = 0; i < count; i++) {
-				bool known = false, child = false;
-				for (size_t k = 0; k < found; k++) {
-					known = known || out[k] == all[i];
-					child = child || out[k] == parents[i];
-				}
-				if (!known && child) {
-					out[found++] = all[i];
-					grew = true;
-				}
-			}
-		}
-	}
-	free(all);
-	free(parents);
-	if (!out)
-		return error_set(err, ENOMEM, "out of memory");
-	*pids = out;
-	*n = found;
-	return 0;
+	return descendants(top, pids, n, err);
 }
 
 int oci_container_pid(const char *root, const char *id, pid_t *pid, struct error *err)

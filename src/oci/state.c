@@ -343,6 +343,18 @@ int oci_container_pidfd(const struct oci_container *c, struct error *err)
 	return fd;
 }
 
+int oci_process_pidfd(pid_t pid, uint32_t owner)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	uint32_t uid;
+	if (fd >= 0 && (process_real_uid(pid, &uid) < 0 || uid != owner ||
+	                syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int oci_container_remove(int root_fd, const char *id, struct error *err)
 {
 	if (oci_id_check(id, err) < 0)

@@ -73,5 +73,7 @@ enum oci_status oci_container_status(const struct oci_container *c);
 /* A pidfd of the container's process, checked after opening to have the recorded start time
  * and to run as the container's owner: never another process, even when the record lies. */
 int oci_container_pidfd(const struct oci_container *c, struct error *err);
+/* A pidfd of pid when it is alive and its real uid is owner; -1 otherwise. */
+int oci_process_pidfd(pid_t pid, uint32_t owner);
 /* Remove ROOT/ID and everything in it, following no symlink. */
 int oci_container_remove(int root_fd, const char *id, struct error *err);

@@ -137,6 +137,25 @@ got-term"
 	wait_status c stopped
 }
 
+@test "kill --all signals the container's descendants too" {
+	set_args sh -c 'sleep 100 & sleep 100 & wait'
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	wait_status c running
+	local i pids
+	for i in $(seq 50); do
+		pids=$(oci ps --format json c | jq -r '.[]')
+		[ "$(wc -w <<<"$pids")" -ge 3 ] && break
+		sleep 0.1
+	done
+	oci kill --all c KILL
+	wait_status c stopped
+	sleep 0.2
+	for pid in $pids; do
+		[ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
+	done
+}
+
 @test "kill refuses an unknown signal" {
 	set_args sleep 100
 	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
