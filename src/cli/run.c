@@ -53,8 +53,10 @@ static const char usage_text[] =
         "                                    mask=/p1:/p2, unmask=/p1:/p2|ALL\n"
         "      --group-add GID               an additional group inside (needs /etc/subgid)\n"
         "      --oom-score-adj N             the program's oom_score_adj (raise only)\n"
+        "      --umask MODE                  the program's umask, octal (podman's)\n"
         "      --sysctl KEY=VALUE            a namespaced sysctl (net.* needs --network none)\n"
         "      --ipc host|private            the host's IPC namespace (default) or its own\n"
+        "      --network ns:PATH, --ipc ns:PATH, --userns ns:PATH  join that namespace (podman's)\n"
         "      --device HOST[:CONTAINER[:PERMS]]  bind a device node (PERMS without w: read-only)\n";
 
 enum {
@@ -77,6 +79,8 @@ enum {
 	OPT_SYSCTL,
 	OPT_IPC,
 	OPT_DEVICE,
+	OPT_USERNS,
+	OPT_UMASK,
 };
 
 struct run_flags {
@@ -175,7 +179,7 @@ static int add_paths(char ***list, const char *opt, const char *paths)
 	if (!copy)
 		return 1;
 	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
-		if (p[0] != '/' && strcmp(p, "ALL") != 0)
+		if (p[0] != '/' && (strcmp(p, "ALL") != 0 || strcmp(opt, "unmask") != 0))
 			return cli_usage_error("run", "--security-opt %s='%s': paths must be absolute", opt,
 			                       paths);
 		if (strv_push(list, p) < 0)
@@ -385,6 +389,24 @@ static void image_user(const char *user, struct start_options *opts)
 	        user);
 }
 
+static bool takes_value(const struct option *longopts, int val)
+{
+	for (size_t i = 0; val >= OPT_RM && longopts[i].name; i++)
+		if (longopts[i].val == val && longopts[i].has_arg == required_argument)
+			return true;
+	return false;
+}
+
+/* podman's ns:PATH: join the namespace at PATH instead of making or sharing one. */
+static int join_path(struct start_options *opts, enum plan_namespace ns, const char *flag, const char *arg)
+{
+	if (arg[3] != '/')
+		return cli_usage_error("run", "%s '%s': ns: takes an absolute path (/proc/PID/ns/...)", flag,
+		                       arg);
+	opts->ns_join[ns] = arg + 3;
+	return 0;
+}
+
 static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_options *opts, char ***tmpfs)
 {
 	static const struct option longopts[] = {
@@ -414,6 +436,8 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"sysctl", required_argument, NULL, OPT_SYSCTL},
 	        {"ipc", required_argument, NULL, OPT_IPC},
 	        {"device", required_argument, NULL, OPT_DEVICE},
+	        {"userns", required_argument, NULL, OPT_USERNS},
+	        {"umask", required_argument, NULL, OPT_UMASK},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -467,7 +491,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 			rc = strv_push(tmpfs, optarg) < 0 ? 1 : 0;
 			break;
 		case OPT_NETWORK:
-			if (strcmp(optarg, "none") == 0)
+			if (strncmp(optarg, "ns:", 3) == 0)
+				rc = join_path(opts, PLAN_NS_NET, "--network", optarg);
+			else if (strcmp(optarg, "none") == 0)
 				opts->network_none = true;
 			else if (strcmp(optarg, "host") == 0)
 				opts->network_none = false;
@@ -500,7 +526,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 			rc = add_sysctl(f, optarg);
 			break;
 		case OPT_IPC:
-			if (strcmp(optarg, "private") == 0 || strcmp(optarg, "shareable") == 0)
+			if (strncmp(optarg, "ns:", 3) == 0)
+				rc = join_path(opts, PLAN_NS_IPC, "--ipc", optarg);
+			else if (strcmp(optarg, "private") == 0 || strcmp(optarg, "shareable") == 0)
 				opts->new_ipc = true;
 			else if (strcmp(optarg, "host") == 0)
 				opts->new_ipc = false;
@@ -511,11 +539,28 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 		case OPT_DEVICE:
 			rc = add_device(f, optarg);
 			break;
+		case OPT_UMASK: {
+			char *end;
+			unsigned long mode = strtoul(optarg, &end, 8);
+			if (!optarg[0] || *end || mode > 0777)
+				return cli_usage_error(
+				        "run", "--umask '%s': give an octal mode from 0000 to 0777", optarg);
+			f->process.umask_set = true;
+			f->process.umask = (mode_t)mode;
+			break;
+		}
+		case OPT_USERNS:
+			if (strncmp(optarg, "ns:", 3) != 0)
+				return cli_usage_error("run", "--userns '%s': only ns:PATH is supported",
+				                       optarg);
+			rc = join_path(opts, PLAN_NS_USER, "--userns", optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
 		default:
-			if ((optopt > 0 && optopt < 256 && strchr("vewu", optopt)) || optopt >= OPT_MOUNT)
+			if ((optopt > 0 && optopt < 256 && strchr("vewu", optopt)) ||
+			    takes_value(longopts, optopt))
 				return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
 			if (optopt) {
 				char flag[3] = {'-', (char)optopt, '\0'};

@@ -318,7 +318,7 @@ static void plan_group_map(struct run_plan *plan)
 	struct passwd *pw = getpwuid(getuid());
 	uint32_t start = 0, count = 0, self = (uint32_t)getgid();
 	userns_find_range(true, pw ? pw->pw_name : "", self, &start, &count);
-	if (count < 65536 || self > 65535 || !userns_helper_present("newgidmap") ||
+	if (count < 65535 || self > 65535 || !userns_helper_present("newgidmap") ||
 	    !userns_helper_present("newuidmap"))
 		return;
 	struct idmap m = {.n = 0};
@@ -375,6 +375,13 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
 		goto nomem;
 	plan->network_none = opts->network_none;
 	plan->new_ipc = opts->new_ipc;
+	/* POSIX message queues of the container's own IPC namespace, where docker shows them. */
+	if (opts->new_ipc &&
+	    add_mount(plan, PLAN_MOUNT_MQUEUE, NULL, "/dev/mqueue", NULL, false, false, err) < 0)
+		goto fail;
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (opts->ns_join[i] && !(plan->ns_join[i] = strdup(opts->ns_join[i])))
+			goto nomem;
 	if ((opts->masked_paths && !(plan->masked_paths = strv_copy(opts->masked_paths))) ||
 	    (opts->sysctls && !(plan->sysctls = strv_copy(opts->sysctls))))
 		goto nomem;

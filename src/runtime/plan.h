@@ -83,6 +83,7 @@ enum plan_namespace {
 	PLAN_NS_IPC,
 	PLAN_NS_PID,
 	PLAN_NS_CGROUP,
+	PLAN_NS_USER, /* joined first, instead of a new one with ids mapped; then uids/gids unused */
 	PLAN_NS_COUNT,
 };
 
@@ -167,9 +168,10 @@ struct start_options {
 	/* run's process flags (--cap-*, --ulimit, --security-opt, --group-add, --oom-score-adj):
 	 * moved into the plan by plan_build, which leaves it empty; NULL: none. */
 	struct plan_process *process;
-	char **masked_paths; /* --security-opt mask= */
-	char **sysctls;      /* --sysctl KEY=VALUE, key dotted */
-	bool new_ipc;        /* --ipc private */
+	char **masked_paths;                /* --security-opt mask= */
+	char **sysctls;                     /* --sysctl KEY=VALUE, key dotted */
+	bool new_ipc;                       /* --ipc private */
+	const char *ns_join[PLAN_NS_COUNT]; /* podman's --network/--ipc/--userns ns:PATH */
 };
 
 /* The command a plan runs by the rules above: NULL-terminated, empty when neither the options

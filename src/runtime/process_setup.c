@@ -171,11 +171,13 @@ int process_setup_final(const struct plan_process *p, struct error *err)
 	/* setgroups and the bounding set need CAP_SETGID and CAP_SETPCAP: before capset. */
 	if (set_groups(p, err) < 0 || set_rlimits(p, err) < 0)
 		return -1;
-	uint64_t known = caps_known();
+	/* Only a start that uses capabilities pays for asking the kernel which it knows. */
+	uint64_t known = p->caps_set || p->seccomp ? caps_known() : 0;
 	if (p->caps_set && drop_bounding(p, known, err) < 0)
 		return -1;
 	/* Without no_new_privs a filter needs CAP_SYS_ADMIN, which capset may be about to drop. */
-	if (p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, err) < 0)
+	uint64_t held = known & (p->caps_set ? p->cap_bounding : ~0ULL);
+	if (p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, held, err) < 0)
 		return -1;
 	if (p->caps_set && set_caps(p, known, err) < 0)
 		return -1;
@@ -183,7 +185,7 @@ int process_setup_final(const struct plan_process *p, struct error *err)
 		return error_errno(err, "no_new_privs");
 	if (p->umask_set)
 		umask(p->umask);
-	if (!p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, err) < 0)
+	if (!p->keep_new_privs && p->seccomp && seccomp_profile_load(p->seccomp, held, err) < 0)
 		return -1;
 	return 0;
 }

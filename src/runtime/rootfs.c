@@ -92,6 +92,27 @@ static int new_fs(const char *type, const char *options, unsigned int attrs, str
 	return mnt_fd >= 0 ? mnt_fd : error_errno(err, "mount %s", type);
 }
 
+/* options ("a,b=1,c") without every name=... or name entry. */
+static char *without_option(const char *options, const char *name)
+{
+	char *out = calloc(1, strlen(options) + 1);
+	cleanup_free char *copy = strdup(options);
+	if (!out || !copy) {
+		free(out);
+		return NULL;
+	}
+	size_t n = strlen(name);
+	char *save = NULL;
+	for (char *opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		if (strncmp(opt, name, n) == 0 && (opt[n] == '=' || opt[n] == '\0'))
+			continue;
+		if (out[0])
+			strcat(out, ",");
+		strcat(out, opt);
+	}
+	return out;
+}
+
 /* A read-only file holding data, in a private detached tmpfs that vanishes with the namespace. */
 static int content_mount(int scratch_fd, const char *target, const char *data, struct error *err)
 {
@@ -186,6 +207,14 @@ static int do_mount(const struct run_plan *plan, const struct plan_mount *m, int
 		break;
 	case PLAN_MOUNT_DEVPTS:
 		mnt_fd = new_fs("devpts", m->data, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+		if (mnt_fd < 0 && err->code == EINVAL && m->data && strstr(m->data, "gid=")) {
+			/* gid=5 (tty) of a rootful config names a group a single-id map lacks: without it
+			 * the ptys belong to our own group, as crun does it rootless. */
+			cleanup_free char *opts = without_option(m->data, "gid");
+			if (!opts)
+				return error_set(err, ENOMEM, "out of memory");
+			mnt_fd = new_fs("devpts", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+		}
 		break;
 	case PLAN_MOUNT_MQUEUE:
 		mnt_fd =

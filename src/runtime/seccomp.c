@@ -7,9 +7,13 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/utsname.h>
+
+#include "runtime/process_spec.h"
 
 #include "util/strv.h"
 
@@ -85,31 +89,71 @@ static int parse_ret(const json_t *v, const char *where, int dflt, int *out, str
 	return 0;
 }
 
-static int parse_arches(const json_t *list, struct seccomp_profile *p, struct error *err)
+static int resolve_arch(const char *name, uint32_t *arch, struct error *err)
+{
+	char lower[32];
+	const char *bare = strncmp(name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
+	size_t len = strlen(bare);
+	if (len == 0 || len >= sizeof(lower))
+		return error_set(err, EINVAL, "seccomp: unknown architecture '%s'", name);
+	for (size_t k = 0; k <= len; k++)
+		lower[k] = (char)(bare[k] >= 'A' && bare[k] <= 'Z' ? bare[k] - 'A' + 'a' : bare[k]);
+	*arch = seccomp_arch_resolve_name(lower);
+	if (*arch == 0)
+		return error_set(err, EINVAL, "seccomp: unknown architecture '%s'", name);
+	return 0;
+}
+
+static int add_arches(const json_t *list, const char *what, struct seccomp_profile *p, struct error *err)
 {
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return error_set(err, EINVAL, "seccomp: architectures must be an array");
+		return error_set(err, EINVAL, "seccomp: %s must be an array", what);
 	size_t n = json_array_size(list);
-	p->arches = calloc(n ? n : 1, sizeof(*p->arches));
-	if (!p->arches)
+	uint32_t *grown = realloc(p->arches, (p->n_arches + n + 1) * sizeof(*grown));
+	if (!grown)
 		return error_set(err, ENOMEM, "out of memory");
+	p->arches = grown;
 	for (size_t i = 0; i < n; i++) {
 		const char *name = json_string_value(json_array_get(list, i));
 		if (!name)
-			return error_set(err, EINVAL, "seccomp: architectures[%zu] must be a string", i);
-		char lower[32];
-		const char *bare = strncmp(name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
-		size_t len = strlen(bare);
-		if (len == 0 || len >= sizeof(lower))
-			return error_set(err, EINVAL, "seccomp: unknown architecture '%s'", name);
-		for (size_t k = 0; k <= len; k++)
-			lower[k] = (char)(bare[k] >= 'A' && bare[k] <= 'Z' ? bare[k] - 'A' + 'a' : bare[k]);
-		uint32_t arch = seccomp_arch_resolve_name(lower);
-		if (arch == 0)
-			return error_set(err, EINVAL, "seccomp: unknown architecture '%s'", name);
-		p->arches[p->n_arches++] = arch;
+			return error_set(err, EINVAL, "seccomp: %s[%zu] must be a string", what, i);
+		if (resolve_arch(name, &p->arches[p->n_arches], err) < 0)
+			return -1;
+		p->n_arches++;
+	}
+	return 0;
+}
+
+/* architectures, else docker's archMap: the entry for this machine and its sub-architectures. */
+static int parse_arches(const json_t *obj, struct seccomp_profile *p, struct error *err)
+{
+	const json_t *list = json_object_get(obj, "architectures");
+	const json_t *map = json_object_get(obj, "archMap");
+	if (list || !map || json_is_null(map))
+		return add_arches(list, "architectures", p, err);
+	if (!json_is_array(map))
+		return error_set(err, EINVAL, "seccomp: archMap must be an array");
+	size_t i;
+	json_t *entry;
+	json_array_foreach(map, i, entry)
+	{
+		const char *name = json_string_value(json_object_get(entry, "architecture"));
+		uint32_t arch;
+		if (!name)
+			return error_set(err, EINVAL, "seccomp: archMap[%zu].architecture must be a string",
+			                 i);
+		if (resolve_arch(name, &arch, err) < 0)
+			return -1;
+		if (arch != seccomp_arch_native())
+			continue;
+		json_t *self = json_pack("[s]", name);
+		int rc = add_arches(self, "archMap", p, err);
+		json_decref(self);
+		if (rc < 0 ||
+		    add_arches(json_object_get(entry, "subArchitectures"), "subArchitectures", p, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -189,6 +233,75 @@ static int parse_args(const json_t *list, struct seccomp_rule *r, size_t rule, s
 	return 0;
 }
 
+/* This machine's architecture as docker's profiles name it (Go's GOARCH). */
+static const char *native_goarch(void)
+{
+	switch (seccomp_arch_native()) {
+	case SCMP_ARCH_X86_64:
+		return "amd64";
+	case SCMP_ARCH_X86:
+		return "386";
+	case SCMP_ARCH_AARCH64:
+		return "arm64";
+	case SCMP_ARCH_ARM:
+		return "arm";
+	case SCMP_ARCH_PPC64LE:
+		return "ppc64le";
+	case SCMP_ARCH_S390X:
+		return "s390x";
+	case SCMP_ARCH_RISCV64:
+		return "riscv64";
+	default:
+		return "";
+	}
+}
+
+static bool kernel_at_least(const char *version)
+{
+	struct utsname u;
+	unsigned int want_major = 0, want_minor = 0, major = 0, minor = 0;
+	if (sscanf(version, "%u.%u", &want_major, &want_minor) < 1 || uname(&u) < 0 ||
+	    sscanf(u.release, "%u.%u", &major, &minor) < 1)
+		return true;
+	return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+/* docker's includes/excludes: arches and minKernel are judged here, caps at load. */
+static int parse_condition(const json_t *cond, bool include, struct seccomp_rule *r, const char *where,
+                           struct error *err)
+{
+	if (!cond || json_is_null(cond))
+		return 0;
+	if (!json_is_object(cond))
+		return error_set(err, EINVAL, "seccomp: %s.%s must be an object", where,
+		                 include ? "includes" : "excludes");
+	const json_t *caps = json_object_get(cond, "caps");
+	const json_t *arches = json_object_get(cond, "arches");
+	const char *min_kernel = json_string_value(json_object_get(cond, "minKernel"));
+	size_t i;
+	json_t *v;
+	json_array_foreach(caps, i, v)
+	{
+		int c = json_is_string(v) ? cap_from_name(json_string_value(v)) : -1;
+		if (c < 0)
+			return error_set(err, EINVAL, "seccomp: %s: unknown capability '%s'", where,
+			                 json_is_string(v) ? json_string_value(v) : "(not a string)");
+		*(include ? &r->caps_include : &r->caps_exclude) |= 1ULL << c;
+	}
+	if (json_array_size(arches) > 0) {
+		bool listed = false;
+		for (i = 0; i < json_array_size(arches); i++) {
+			const char *name = json_string_value(json_array_get(arches, i));
+			listed |= name && strcmp(name, native_goarch()) == 0;
+		}
+		if (listed != include)
+			r->skip = true;
+	}
+	if (include && min_kernel && !kernel_at_least(min_kernel))
+		r->skip = true;
+	return 0;
+}
+
 static int parse_rule(const json_t *obj, size_t idx, struct seccomp_rule *r, struct error *err)
 {
 	char where[48];
@@ -215,7 +328,9 @@ static int parse_rule(const json_t *obj, size_t idx, struct seccomp_rule *r, str
 		return error_set(err, EINVAL, "seccomp: %s: names must be an array of syscall names", where);
 	}
 	if (parse_action(json_object_get(obj, "action"), where, &r->action, err) < 0 ||
-	    parse_ret(json_object_get(obj, "errnoRet"), where, EPERM, &r->ret, err) < 0)
+	    parse_ret(json_object_get(obj, "errnoRet"), where, EPERM, &r->ret, err) < 0 ||
+	    parse_condition(json_object_get(obj, "includes"), true, r, where, err) < 0 ||
+	    parse_condition(json_object_get(obj, "excludes"), false, r, where, err) < 0)
 		return -1;
 	return parse_args(json_object_get(obj, "args"), r, idx, err);
 }
@@ -233,8 +348,7 @@ int seccomp_profile_from_json(const json_t *obj, struct seccomp_profile **out, s
 	            0 ||
 	    parse_ret(json_object_get(obj, "defaultErrnoRet"), "defaultErrnoRet", EPERM, &p->default_ret,
 	              err) < 0 ||
-	    parse_arches(json_object_get(obj, "architectures"), p, err) < 0 ||
-	    parse_flags(json_object_get(obj, "flags"), p, err) < 0)
+	    parse_arches(obj, p, err) < 0 || parse_flags(json_object_get(obj, "flags"), p, err) < 0)
 		goto fail;
 	if (syscalls && !json_is_null(syscalls)) {
 		if (!json_is_array(syscalls)) {
@@ -310,7 +424,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct s
 	return 0;
 }
 
-int seccomp_profile_load(const struct seccomp_profile *p, struct error *err)
+int seccomp_profile_load(const struct seccomp_profile *p, uint64_t caps, struct error *err)
 {
 	uint32_t dflt = scmp_action(p->default_action, p->default_ret);
 	scmp_filter_ctx ctx = seccomp_init(dflt);
@@ -341,7 +455,7 @@ int seccomp_profile_load(const struct seccomp_profile *p, struct error *err)
 		const struct seccomp_rule *r = &p->rules[i];
 		uint32_t action = scmp_action(r->action, r->ret);
 		/* A rule that does what the default does is refused by libseccomp and changes nothing. */
-		if (action == dflt)
+		if (action == dflt || r->skip || (r->caps_include & ~caps) || (r->caps_exclude & caps))
 			continue;
 		for (size_t k = 0; r->names && r->names[k]; k++) {
 			int nr = seccomp_syscall_resolve_name(r->names[k]);

@@ -42,6 +42,10 @@ struct seccomp_rule {
 	int ret; /* ERRNO: the errno (errnoRet, default EPERM); TRACE: the message */
 	struct seccomp_arg *args;
 	size_t n_args;
+	/* docker's includes/excludes: applied only when every caps_include capability is held and
+	 * none of caps_exclude; skip when its arches or minKernel exclude this machine. */
+	uint64_t caps_include, caps_exclude;
+	bool skip;
 };
 
 struct seccomp_profile {
@@ -60,6 +64,7 @@ struct seccomp_profile {
  * are skipped at load, as runc does. */
 int seccomp_profile_from_json(const json_t *obj, struct seccomp_profile **out, struct error *err);
 /* Compile and load the filter into the calling thread (no_new_privs or CAP_SYS_ADMIN needed);
- * never sets no_new_privs itself. */
-int seccomp_profile_load(const struct seccomp_profile *profile, struct error *err);
+ * never sets no_new_privs itself. caps: the program's capabilities (bounding set), against
+ * which docker's includes/excludes caps are judged. */
+int seccomp_profile_load(const struct seccomp_profile *profile, uint64_t caps, struct error *err);
 void seccomp_profile_free(struct seccomp_profile *profile);

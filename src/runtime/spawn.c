@@ -171,32 +171,67 @@ static const struct {
 } ns_kinds[PLAN_NS_COUNT] = {
         [PLAN_NS_NET] = {CLONE_NEWNET, "network"},      [PLAN_NS_UTS] = {CLONE_NEWUTS, "UTS"},
         [PLAN_NS_IPC] = {CLONE_NEWIPC, "IPC"},          [PLAN_NS_PID] = {CLONE_NEWPID, "PID"},
-        [PLAN_NS_CGROUP] = {CLONE_NEWCGROUP, "cgroup"},
+        [PLAN_NS_CGROUP] = {CLONE_NEWCGROUP, "cgroup"}, [PLAN_NS_USER] = {CLONE_NEWUSER, "user"},
 };
 
-/* Join the plan's namespaces by path, from inside the new user namespace: the kernel allows it
- * only for namespaces this user namespace owns (made by a container in it), never the host's. */
-static int join_namespaces(const struct run_plan *plan, struct error *err)
+static int join_error(int i, const char *path, struct error *err)
+{
+	if (errno == EPERM && i == PLAN_NS_USER)
+		return error_set(err, EPERM,
+		                 "join user namespace %s: not allowed (only a user namespace made by your "
+		                 "own user can be joined without privileges)",
+		                 path);
+	if (errno == EPERM)
+		return error_set(err, EPERM,
+		                 "join %s namespace %s: it belongs to another user namespace (a rootless "
+		                 "container can join only namespaces owned by its own user namespace: join "
+		                 "that one too)",
+		                 ns_kinds[i].name, path);
+	if (errno == EINVAL)
+		return error_set(err, EINVAL, "join %s namespace %s: not a %s namespace", ns_kinds[i].name,
+		                 path, ns_kinds[i].name);
+	return error_errno(err, "join %s namespace %s", ns_kinds[i].name, path);
+}
+
+static int join_one(const int *ns_fds, int i, const char *path, struct error *err)
+{
+	return setns(ns_fds[i], ns_kinds[i].flag) == 0 ? 0 : join_error(i, path, err);
+}
+
+/* Opened before clone, from the host's side: once in a user namespace of its own, the child
+ * may no longer open another container's /proc/PID/ns files. */
+static int open_namespaces(const struct run_plan *plan, int *ns_fds, struct error *err)
 {
 	for (int i = 0; i < PLAN_NS_COUNT; i++) {
-		const char *path = plan->ns_join[i];
-		if (!path)
+		if (!plan->ns_join[i])
 			continue;
-		cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return error_errno(err, "join %s namespace %s", ns_kinds[i].name, path);
-		if (setns(fd, ns_kinds[i].flag) == 0)
-			continue;
-		if (errno == EPERM)
-			return error_set(err, EPERM,
-			                 "join %s namespace %s: it belongs to another user namespace (a "
-			                 "rootless container can join only namespaces made inside its own)",
-			                 ns_kinds[i].name, path);
-		if (errno == EINVAL)
-			return error_set(err, EINVAL, "join %s namespace %s: not a %s namespace",
-			                 ns_kinds[i].name, path, ns_kinds[i].name);
-		return error_errno(err, "join %s namespace %s", ns_kinds[i].name, path);
+		ns_fds[i] = open(plan->ns_join[i], O_RDONLY | O_CLOEXEC);
+		if (ns_fds[i] < 0)
+			return error_errno(err, "join %s namespace %s", ns_kinds[i].name, plan->ns_join[i]);
 	}
+	return 0;
+}
+
+/* A joined user namespace comes instead of clone's new one: joined first (a process with our
+ * euid holds every capability in a user namespace its user made), then the namespaces the
+ * plan makes are unshared inside it. */
+static int join_user_namespace(const struct run_plan *plan, const int *ns_fds, int flags, struct error *err)
+{
+	if (join_one(ns_fds, PLAN_NS_USER, plan->ns_join[PLAN_NS_USER], err) < 0)
+		return -1;
+	if (unshare(flags & ~CLONE_NEWUSER) < 0)
+		return error_errno(err, "create namespaces in user namespace %s",
+		                   plan->ns_join[PLAN_NS_USER]);
+	return 0;
+}
+
+/* Join the plan's other namespaces by path, from inside the container's user namespace: the
+ * kernel allows it only for namespaces that user namespace owns, never the host's. */
+static int join_namespaces(const struct run_plan *plan, const int *ns_fds, struct error *err)
+{
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (i != PLAN_NS_USER && plan->ns_join[i] && join_one(ns_fds, i, plan->ns_join[i], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -215,13 +250,19 @@ static int clone_flags(const struct run_plan *plan)
 	return flags;
 }
 
-static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *ops, int sync_fd,
-                                 int report_fd, const sigset_t *old_mask, pid_t parent)
+static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *ops, const int *ns_fds,
+                                 int sync_fd, int report_fd, const sigset_t *old_mask, pid_t parent)
 {
 	struct error err;
 	error_clear(&err);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (sync_fd < 0) {
+	if (plan->ns_join[PLAN_NS_USER]) {
+		/* Made by a plain fork: the parent is always visible, whatever the plan's PID namespace. */
+		if (getppid() != parent)
+			_exit(SPAWN_EXIT_SETUP);
+		if (join_user_namespace(plan, ns_fds, clone_flags(plan), &err) < 0)
+			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	} else if (sync_fd < 0) {
 		/* Our own single-id maps we write ourselves, sparing a round trip with the parent. */
 		if (!plan->new_pid && getppid() != parent)
 			_exit(SPAWN_EXIT_SETUP);
@@ -235,18 +276,32 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 		close(sync_fd);
 	}
 	/* Through the host's /proc, before the container's root hides it. */
-	if (process_setup_oom(&plan->process, &err) < 0 || join_namespaces(plan, &err) < 0)
+	if (process_setup_oom(&plan->process, &err) < 0 || join_namespaces(plan, ns_fds, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	/* A joined PID namespace, or one unshared after joining a user namespace, holds only our
+	 * children, and a fresh procfs shows the PID namespace we are in: the rest of the start
+	 * runs in a child, this process only waits for it. */
+	if (plan->ns_join[PLAN_NS_PID] || (plan->ns_join[PLAN_NS_USER] && plan->new_pid)) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			error_errno(&err, "fork");
+			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+		}
+		if (pid > 0) {
+			close(report_fd);
+			_exit(spawn_supervise(pid, false));
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
 	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
 		error_errno(&err, "hostname %s", plan->hostname);
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
-	if (plan->network_none && loopback_up(&err) < 0)
+	if (plan->network_none && !plan->ns_join[PLAN_NS_NET] && loopback_up(&err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (rootfs_enter(plan, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
-	/* A joined PID namespace holds only the children of the process that joined it. */
-	if (!plan->new_pid && !plan->ns_join[PLAN_NS_PID])
+	if (!plan->new_pid)
 		exec_program(plan, ops, report_fd, old_mask);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -324,7 +379,10 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 	int rc = SPAWN_EXIT_SETUP;
 	cleanup_free char *runtime = NULL;
 	struct image_service image = {.file_fd = -1, .sock = {-1, -1}};
-	if (sysctl_check(plan, err) < 0)
+	int ns_fds[PLAN_NS_COUNT];
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		ns_fds[i] = -1;
+	if (sysctl_check(plan, err) < 0 || open_namespaces(plan, ns_fds, err) < 0)
 		goto out;
 	if (plan->overlay.image_file) {
 		if (image_service_open(&image, plan->overlay.image_file, err) < 0)
@@ -332,13 +390,14 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 		plan->fuse_sock = image.sock[1];
 	}
 	/* Single-id maps the child writes itself; larger ones need newuidmap run from here. */
-	bool child_maps = idmap_single(&plan->uids) && idmap_single(&plan->gids);
+	bool join_user = plan->ns_join[PLAN_NS_USER] != NULL;
+	bool child_maps = join_user || (idmap_single(&plan->uids) && idmap_single(&plan->gids));
 	if ((!child_maps && pipe2(sync, O_CLOEXEC) < 0) || pipe2(report, O_CLOEXEC) < 0) {
 		error_errno(err, "pipe");
 		goto out;
 	}
 	struct clone3_args args = {
-	        .flags = (uint64_t)clone_flags(plan),
+	        .flags = join_user ? 0 : (uint64_t)clone_flags(plan),
 	        .exit_signal = SIGCHLD,
 	};
 	pid_t parent = getpid();
@@ -353,7 +412,7 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 		close(report[0]);
 		if (image.sock[0] >= 0)
 			close(image.sock[0]);
-		child_main(plan, ops, sync[0], report[1], &old_mask, parent);
+		child_main(plan, ops, ns_fds, sync[0], report[1], &old_mask, parent);
 	}
 	if (sync[0] >= 0)
 		close(sync[0]);
@@ -396,7 +455,7 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 	                      .container = plan->label_is_container,
 	                      .argv = plan->argv,
 	                      .burrow_pid = parent,
-	                      .namespaces = (int)args.flags};
+	                      .namespaces = clone_flags(plan)};
 	runtime = paths_runtime();
 	if (!runtime || instance_write(runtime, &in, err) < 0) {
 		if (!runtime)
@@ -410,6 +469,9 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 	instance_remove(runtime, pid);
 	error_clear(err);
 out:
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (ns_fds[i] >= 0)
+			close(ns_fds[i]);
 	for (int i = 0; i < 2; i++) {
 		if (sync[i] >= 0)
 			close(sync[i]);

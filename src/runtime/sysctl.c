@@ -106,6 +106,12 @@ static int write_one(int root_fd, const char *key, const char *value, struct err
 		if (*p == '.')
 			*p = '/';
 	cleanup_close int fd = fs_open_in_root(root_fd, path, O_WRONLY | O_NOCTTY, 0);
+	/* The IPC namespace's files let only its root write, whatever the capabilities. */
+	if (fd < 0 && errno == EACCES && key_namespace(key) == SYSCTL_IPC)
+		return error_set(err, EACCES,
+		                 "sysctl %s: only root inside the container may set IPC sysctls (run as uid "
+		                 "0 inside: -u 0)",
+		                 key);
 	if (fd < 0)
 		return error_errno(err, "sysctl %s", key);
 	struct statfs sfs;

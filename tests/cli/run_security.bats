@@ -115,6 +115,17 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	usage_error "--cap-add 'FLY'" "unknown capability"
 }
 
+@test "run --umask sets the program's umask" {
+	run --separate-stderr as_user burrow run --umask 0027 "$IMG" sh -c umask
+	[ "$status" -eq 0 ]
+	same "$output" 0027
+}
+
+@test "run --umask of a mode that is not octal fails naming the flag" {
+	run --separate-stderr as_user burrow run --umask 0999 "$IMG" true
+	usage_error "--umask '0999'"
+}
+
 @test "run --security-opt seccomp=FILE denying mkdir makes mkdir fail with EPERM" {
 	cat >"$TEST_TMP/deny-mkdir.json" <<-'JSON'
 		{"defaultAction": "SCMP_ACT_ALLOW",
@@ -132,6 +143,19 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 		 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
 	JSON
 	run --separate-stderr as_user burrow run --security-opt seccomp="$TEST_TMP/eacces.json" "$IMG" mkdir /tmp/x
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"Permission denied"* ]]
+}
+
+@test "run with a docker-style seccomp profile applies a rule excluded by a capability only without it" {
+	local profile=$TEST_TMP/docker-style.json
+	install -m 0644 "$BATS_TEST_DIRNAME/../fixtures/seccomp/docker-style.json" "$profile"
+	run --separate-stderr as_user burrow run --security-opt seccomp="$profile" "$IMG" \
+		sh -c 'mkdir /tmp/a && rmdir /tmp/a && touch /tmp/f && rm /tmp/f && echo ok'
+	[ "$status" -eq 0 ]
+	same "$output" ok
+	run --separate-stderr as_user burrow run --cap-drop SYS_ADMIN --security-opt seccomp="$profile" "$IMG" \
+		mkdir /tmp/a
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"Permission denied"* ]]
 }
@@ -171,6 +195,26 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	same "$output" 1
 }
 
+@test "run --sysctl kernel.domainname with --hostname sets it in the container's UTS namespace" {
+	run --separate-stderr as_user burrow run --hostname box --sysctl kernel.domainname=example.org "$IMG" \
+		cat /proc/sys/kernel/domainname
+	[ "$status" -eq 0 ]
+	same "$output" example.org
+}
+
+@test "run -u 0 --sysctl kernel.shmmni with --ipc private sets it in the container's IPC namespace" {
+	run --separate-stderr as_user burrow run -u 0 --ipc private --sysctl kernel.shmmni=1234 "$IMG" \
+		cat /proc/sys/kernel/shmmni
+	[ "$status" -eq 0 ]
+	same "$output" 1234
+}
+
+@test "run --sysctl of an IPC key as a non-root user inside fails saying root is needed" {
+	run --separate-stderr as_user burrow run --ipc private --sysctl kernel.shmmni=1234 "$IMG" true
+	[ "$status" -eq 125 ]
+	one_error_line "sysctl kernel.shmmni" "-u 0"
+}
+
 @test "run --sysctl net.* without a network namespace of its own fails naming the key" {
 	run --separate-stderr as_user burrow run --sysctl net.ipv4.ip_forward=1 "$IMG" true
 	[ "$status" -eq 125 ]
@@ -188,6 +232,12 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 	[ "$status" -eq 0 ]
 	[[ "$output" == ipc:* ]]
 	[ "$output" != "$(readlink /proc/self/ns/ipc)" ]
+}
+
+@test "run --ipc private mounts the namespace's message queues on /dev/mqueue" {
+	run --separate-stderr as_user burrow run --ipc private "$IMG" sh -c 'grep " /dev/mqueue " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" - mqueue "* ]]
 }
 
 @test "run --group-add adds the group inside when the user has a subordinate range" {
@@ -229,4 +279,54 @@ all_caps() { printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1))
 @test "run --security-opt of an option burrow lacks fails naming it" {
 	run --separate-stderr as_user burrow run --security-opt apparmor=unconfined "$IMG" true
 	usage_error "--security-opt 'apparmor=unconfined'"
+}
+
+# Starts a container in the background that writes its program's host pid to $TEST_TMP/share/pid
+# and sleeps; sets SLEEPER to that pid.
+start_sleeper() {
+	mkdir -p "$TEST_TMP/share"
+	chown "$TEST_USER:" "$TEST_TMP/share"
+	as_user burrow run -v "$TEST_TMP/share:/share" "$@" "$IMG" sh -c 'echo $$ >/share/pid; exec sleep 60' &
+	wait_for_file "$TEST_TMP/share/pid"
+	SLEEPER=$(cat "$TEST_TMP/share/pid")
+}
+
+@test "run --network ns:PATH of another container's namespace, without its user namespace, is refused saying why" {
+	start_sleeper --network none
+	run --separate-stderr as_user burrow run --network "ns:/proc/$SLEEPER/ns/net" "$IMG" true
+	kill "$SLEEPER"
+	[ "$status" -eq 125 ]
+	one_error_line "join network namespace /proc/$SLEEPER/ns/net" "another user namespace"
+}
+
+@test "run --userns ns:PATH --network ns:PATH joins another container's network namespace" {
+	start_sleeper --network none
+	run --separate-stderr as_user burrow run --userns "ns:/proc/$SLEEPER/ns/user" \
+		--network "ns:/proc/$SLEEPER/ns/net" "$IMG" readlink /proc/self/ns/net
+	local want
+	want=$(readlink "/proc/$SLEEPER/ns/net")
+	kill "$SLEEPER"
+	[ "$status" -eq 0 ]
+	same "$output" "$want"
+}
+
+@test "run --userns ns:PATH --ipc ns:PATH joins another container's IPC namespace" {
+	start_sleeper --ipc private
+	run --separate-stderr as_user burrow run --userns "ns:/proc/$SLEEPER/ns/user" --ipc "ns:/proc/$SLEEPER/ns/ipc" \
+		"$IMG" readlink /proc/self/ns/ipc
+	local want
+	want=$(readlink "/proc/$SLEEPER/ns/ipc")
+	kill "$SLEEPER"
+	[ "$status" -eq 0 ]
+	same "$output" "$want"
+}
+
+@test "run --ulimit without a value says it needs one" {
+	run --separate-stderr as_user burrow run --ulimit
+	usage_error "'--ulimit' needs a value"
+}
+
+@test "run --security-opt mask=ALL is refused: ALL belongs to unmask" {
+	run --separate-stderr as_user burrow run --security-opt mask=ALL "$IMG" true
+	usage_error "mask='ALL'" "absolute"
 }

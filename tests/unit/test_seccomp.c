@@ -103,6 +103,41 @@ static void test_unknown_syscall_names_are_kept_for_load_to_skip(void **state)
 	seccomp_profile_free(p);
 }
 
+static void test_docker_arch_map_and_conditions(void **state)
+{
+	struct seccomp_profile *p = parse_ok(
+	        "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"archMap\": ["
+	        " {\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_X86\"]},"
+	        " {\"architecture\": \"SCMP_ARCH_AARCH64\", \"subArchitectures\": [\"SCMP_ARCH_ARM\"]}],"
+	        " \"syscalls\": ["
+	        "  {\"names\": [\"bpf\"], \"action\": \"SCMP_ACT_ERRNO\", \"excludes\": {\"caps\": "
+	        "[\"CAP_SYS_ADMIN\"]}},"
+	        "  {\"names\": [\"bpf\"], \"action\": \"SCMP_ACT_LOG\", \"includes\": {\"caps\": "
+	        "[\"CAP_BPF\", \"PERFMON\"]}},"
+	        "  {\"names\": [\"rmdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"includes\": {\"minKernel\": "
+	        "\"99.1\"}},"
+	        "  {\"names\": [\"rmdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"includes\": {\"minKernel\": "
+	        "\"3.0\"}},"
+	        "  {\"names\": [\"unlink\"], \"action\": \"SCMP_ACT_ERRNO\", \"includes\": {\"arches\": "
+	        "[\"sparc\"]}},"
+	        "  {\"names\": [\"unlink\"], \"action\": \"SCMP_ACT_ERRNO\", \"excludes\": {\"arches\": "
+	        "[\"sparc\"]}}]}");
+	/* the entry for this machine only, with its sub-architectures */
+	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+		assert_int_equal(p->n_arches, 2);
+		assert_int_equal(p->arches[0], SCMP_ARCH_X86_64);
+		assert_int_equal(p->arches[1], SCMP_ARCH_X86);
+	}
+	assert_int_equal(p->rules[0].caps_exclude, 1ULL << 21);
+	assert_int_equal(p->rules[0].caps_include, 0);
+	assert_int_equal(p->rules[1].caps_include, (1ULL << 39) | (1ULL << 38));
+	assert_true(p->rules[2].skip);
+	assert_false(p->rules[3].skip);
+	assert_true(p->rules[4].skip);
+	assert_false(p->rules[5].skip);
+	seccomp_profile_free(p);
+}
+
 static void test_errors_name_what_is_wrong(void **state)
 {
 	parse_fails("[]", "seccomp: expected a JSON object");
@@ -137,6 +172,7 @@ int main(void)
 	        cmocka_unit_test(test_full_profile),
 	        cmocka_unit_test(test_errno_defaults_to_eperm),
 	        cmocka_unit_test(test_unknown_syscall_names_are_kept_for_load_to_skip),
+	        cmocka_unit_test(test_docker_arch_map_and_conditions),
 	        cmocka_unit_test(test_errors_name_what_is_wrong),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
