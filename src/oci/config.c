@@ -653,9 +653,9 @@ static const struct {
 	const char *type;
 	int join; /* enum plan_namespace, or -1 */
 } ns_types[] = {
-        {"pid", PLAN_NS_PID}, {"network", PLAN_NS_NET},   {"ipc", PLAN_NS_IPC},
-        {"uts", PLAN_NS_UTS}, {"cgroup", PLAN_NS_CGROUP}, {"mount", -1},
-        {"user", -1},
+        {"pid", PLAN_NS_PID},   {"network", PLAN_NS_NET},   {"ipc", PLAN_NS_IPC},
+        {"uts", PLAN_NS_UTS},   {"cgroup", PLAN_NS_CGROUP}, {"mount", -1},
+        {"user", PLAN_NS_USER},
 };
 
 static int parse_namespaces(const json_t *arr, struct run_plan *plan, bool *new_uts, struct error *err)
@@ -712,7 +712,7 @@ static int parse_namespaces(const json_t *arr, struct run_plan *plan, bool *new_
 			plan->new_cgroup = true;
 			break;
 		default:
-			break; /* user and mount: burrow always makes both */
+			break; /* user and mount: burrow makes both unless the user namespace is joined */
 		}
 	}
 	return 0;
@@ -958,8 +958,16 @@ static int parse_config(const json_t *cfg, const struct oci_host *host, struct o
 		return -1;
 	if (v && parse_linux(v, b, &new_uts, err) < 0)
 		return -1;
-	if (check_ids(plan, host, uid, gid, err) < 0)
+	if (plan->ns_join[PLAN_NS_USER]) {
+		/* The joined namespace's own maps apply. */
+		if (plan->uids.n || plan->gids.n)
+			return error_set(
+			        err, EINVAL,
+			        "config.json: linux.uidMappings and gidMappings cannot be given with a "
+			        "joined user namespace (it has its own)");
+	} else if (check_ids(plan, host, uid, gid, err) < 0) {
 		return -1;
+	}
 	const char *hostname;
 	if (get_string(cfg, "hostname", "hostname", &hostname, err) < 0)
 		return -1;

@@ -235,6 +235,12 @@ term-ok"
 	[[ "${lines[1]}" == *"pts/ptmx"* ]]
 }
 
+@test "a devpts gid= that the user namespace lacks is dropped, as runc's rootful spec has it" {
+	edit_config '.mounts |= map(if .destination == "/dev/pts" then .options += ["gid=5"] else . end)'
+	in_container 'grep -c " /dev/pts .* devpts " /proc/self/mountinfo'
+	same "$output" 1
+}
+
 @test "an mqueue mount is the IPC namespace's" {
 	in_container 'grep -c " /dev/mqueue .* mqueue " /proc/self/mountinfo'
 	same "$output" 1
@@ -303,9 +309,23 @@ term-ok"
 	refused '.linux.namespaces += [{"type": "network", "path": "/proc/1/ns/net"}]' "network namespace /proc/1/ns/net"
 }
 
-@test "joining a user namespace by path is refused by name" {
-	refused '.linux.namespaces |= map(if .type == "user" then .path = "/proc/1/ns/user" else . end)' \
-		"joining a user namespace by path is not supported"
+@test "joining a mount namespace by path is refused by name" {
+	refused '.linux.namespaces |= map(if .type == "mount" then .path = "/proc/1/ns/mnt" else . end)' \
+		"joining a mount namespace by path is not supported"
+}
+
+@test "a user namespace path joins another container's user namespace" {
+	set_args sleep 100
+	oci run -d -b "$TEST_TMP/bundle" first >/dev/null 2>&1
+	wait_status first running
+	local pid first_ns
+	pid=$(oci state first | jq -r .pid)
+	first_ns=$(readlink "/proc/$pid/ns/user")
+	edit_config ".linux.namespaces |= map(if .type == \"user\" then .path = \"/proc/$pid/ns/user\" else . end)"
+	in_container 'readlink /proc/self/ns/user'
+	oci delete -f first
+	[ "$status" -eq 0 ]
+	same "$output" "$first_ns"
 }
 
 @test "a time namespace is refused by name" {

@@ -235,6 +235,15 @@ static void test_namespaces_are_made_or_joined(void **state)
 	assert_string_equal(b.plan.ns_join[PLAN_NS_NET], "/proc/42/ns/net");
 	assert_false(b.plan.new_pid);
 	oci_bundle_free(&b);
+	/* A joined user namespace brings its own maps. */
+	assert_int_equal(
+	        parse_with(
+	                "\"linux\": {\"namespaces\": [{\"type\": \"user\", \"path\": \"/proc/7/ns/user\"}]}",
+	                "", &b, &err),
+	        0);
+	assert_string_equal(b.plan.ns_join[PLAN_NS_USER], "/proc/7/ns/user");
+	assert_int_equal(b.plan.uids.n, 0);
+	oci_bundle_free(&b);
 	/* A new UTS namespace without a hostname keeps the host's name. */
 	assert_int_equal(parse_with("\"linux\": {\"namespaces\": [{\"type\": \"uts\"}]}", "", &b, &err), 0);
 	assert_string_equal(b.plan.hostname, "node1");
@@ -287,8 +296,11 @@ static void test_refused_fields_are_named(void **state)
 	expect_refused("", "\"apparmorProfile\": \"p\"", "process.apparmorProfile is not supported");
 	expect_refused("\"linux\": {\"namespaces\": [{\"type\": \"time\"}]}", "",
 	               "type time is not supported");
-	expect_refused("\"linux\": {\"namespaces\": [{\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}]}",
-	               "", "joining a user namespace");
+	expect_refused("\"linux\": {\"namespaces\": [{\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]}",
+	               "", "joining a mount namespace");
+	expect_refused("\"linux\": {\"namespaces\": [{\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}], "
+	               "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]}",
+	               "", "cannot be given with a joined user namespace");
 	expect_refused("\"mounts\": [{\"destination\": \"/x\", \"type\": \"nfs\"}]", "",
 	               "mounts[0].type nfs");
 	expect_refused("\"mounts\": [{\"destination\": \"/x\", \"type\": \"bind\", \"source\": \"/y\", "
