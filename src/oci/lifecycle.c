@@ -618,17 +618,13 @@ int oci_kill(const char *root, const char *id, int sig, bool all, struct error *
 	pidfd = oci_container_pidfd(&c, err);
 	if (pidfd < 0)
 		goto out;
-	/* --all: its descendants too, listed before the signal can end them. */
+	/* --all: its descendants too, the deepest first and the container's process last, so each
+	 * is still the child of one of them when it is checked. */
 	pid_t *pids = NULL;
 	size_t n = 0;
 	if (all && descendants(c.state.pid, &pids, &n, err) < 0)
 		goto out;
-	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
-		free(pids);
-		error_errno(err, "signal container %s", id);
-		goto out;
-	}
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = n; i-- > 1;) {
 		/* Each checked as the container's process is: the owner's, and still a child of one. */
 		int fd = oci_process_pidfd(pids[i], c.state.owner);
 		pid_t parent = fd >= 0 ? parent_of(pids[i]) : -1;
@@ -639,6 +635,11 @@ int oci_kill(const char *root, const char *id, int sig, bool all, struct error *
 			(void)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
 		if (fd >= 0)
 			close(fd);
+	}
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+		free(pids);
+		error_errno(err, "signal container %s", id);
+		goto out;
 	}
 	free(pids);
 	rc = 0;
