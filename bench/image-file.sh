@@ -82,7 +82,7 @@ threads=$(nproc)
 
 key=$({
 	echo "$image_version $size"
-	cat bench/lib/mkimportimage.py scripts/busybox-rootfs /bin/busybox
+	cat bench/lib/mkimportimage.py bench/lib/benchtext.py scripts/busybox-rootfs /bin/busybox
 	umoci --version
 	/usr/bin/python3 --version
 } | sha256sum | cut -c1-16)

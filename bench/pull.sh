@@ -70,7 +70,7 @@ fi
 
 key=$({
 	echo "$image_version"
-	cat bench/lib/mkpullimage.py /bin/busybox
+	cat bench/lib/mkpullimage.py bench/lib/benchtext.py /bin/busybox
 	umoci --version
 	/usr/bin/python3 --version
 } | sha256sum | cut -c1-16)

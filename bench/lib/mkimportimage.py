@@ -20,37 +20,16 @@ import random
 import sys
 import tarfile
 
+from benchtext import Corpus
+
 EPOCH = 1700000000
 KIB = 1 << 10
 MIB = 1 << 20
 
 
-def make_corpus(size):
-    rng = random.Random("burrow-bench-image-file:corpus")
-    letters = "abcdefghijklmnopqrstuvwxyz_"
-    vocab = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 12))) for _ in range(1000)]
-    seps = [" "] * 8 + ["(", ")", ", ", " = ", "."]
-    out, total = [], 0
-    while total < size:
-        indent = " " * (4 * rng.randint(0, 4))
-        words = [vocab[int(len(vocab) * rng.random() ** 5)] for _ in range(rng.randint(2, 12))]
-        line = indent + "".join(w + rng.choice(seps) for w in words).rstrip() + "\n"
-        out.append(line)
-        total += len(line)
-    return "".join(out).encode()[:size]
-
-
-CORPUS = make_corpus(4 * MIB)
-
-
-def text(rng, n):
-    parts = []
-    while n > 0:
-        take = min(n, len(CORPUS) // 2)
-        start = rng.randrange(len(CORPUS) - take)
-        parts.append(CORPUS[start:start + take])
-        n -= take
-    return b"".join(parts)
+CORPUS = Corpus("burrow-bench-image-file:corpus", 4 * MIB, lambda rng: rng.randint(1, 12),
+                lambda rng: rng.randint(0, 4))
+text = CORPUS.text
 
 
 class Layer:

@@ -32,41 +32,18 @@ import random
 import sys
 import tarfile
 
+from benchtext import Corpus
+
 EPOCH = 1700000000
 MIB = 1 << 20
 
 
 # ---------------------------------------------------------------- content
 
-def make_corpus(size):
-    rng = random.Random("burrow-bench-pull:corpus")
-    letters = "abcdefghijklmnopqrstuvwxyz_"
-    vocab = []
-    for _ in range(1000):
-        n = max(1, min(16, int(rng.lognormvariate(1.6, 0.45))))
-        vocab.append("".join(rng.choice(letters) for _ in range(n)))
-    seps = [" "] * 8 + ["(", ")", ", ", " = ", "."]
-    out, total = [], 0
-    while total < size:
-        indent = " " * (4 * min(5, int(rng.expovariate(0.9))))
-        words = [vocab[int(len(vocab) * rng.random() ** 5)] for _ in range(rng.randint(2, 12))]
-        line = indent + "".join(w + rng.choice(seps) for w in words).rstrip() + "\n"
-        out.append(line)
-        total += len(line)
-    return "".join(out).encode()[:size]
-
-
-CORPUS = make_corpus(8 * MIB)
-
-
-def text(rng, n):
-    parts = []
-    while n > 0:
-        take = min(n, len(CORPUS) // 2)
-        start = rng.randrange(len(CORPUS) - take)
-        parts.append(CORPUS[start:start + take])
-        n -= take
-    return b"".join(parts)
+CORPUS = Corpus("burrow-bench-pull:corpus", 8 * MIB,
+                lambda rng: max(1, min(16, int(rng.lognormvariate(1.6, 0.45)))),
+                lambda rng: min(5, int(rng.expovariate(0.9))))
+text = CORPUS.text
 
 
 def binary(rng, n):

@@ -41,6 +41,40 @@ struct start_options;
  * opts. Returns 0, or the exit status after printing the error. */
 int cli_load_conf(const char *verb, const char *path, struct config_file *conf, struct start_options *opts);
 
+struct start_target;
+struct source_paths;
+/* Build t's plan and run it (start and run): when the image file's FUSE mount fails, start again
+ * from the file unpacked, saying so. Errors printed after "burrow: CONTEXT: "; returns the exit
+ * status. */
+int cli_run_target(struct start_target *t, const struct source_paths *paths, const struct start_options *opts,
+                   const char *context);
+
+/* import and export's -o FILE, -f and -c C (cli/image_file_options.c). */
+#define CLI_IMAGE_FILE_SHORTOPTS "o:fc:"
+#define CLI_IMAGE_FILE_LONGOPTS                                                      \
+	{"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'}, \
+	{                                                                            \
+		"compression", required_argument, NULL, 'c'                          \
+	}
+#define CLI_IMAGE_FILE_USAGE                                     \
+	"  -f, --force            replace FILE when it exists\n" \
+	"  -c, --compression C    zstd (default), gzip, lz4 or xz\n"
+struct cli_image_file_options {
+	const char *output, *compression; /* NULL: not given */
+	bool force;
+	int compressor; /* cli_image_file_finish: compression's SQFS_COMPRESSOR id */
+};
+/* Take getopt's opt (with arg) when it is one of them: 1, else 0. */
+int cli_image_file_option(int opt, const char *arg, struct cli_image_file_options *o);
+/* After the options: the compressor named (zstd when none). Returns 0, or the usage exit status
+ * after printing the error. */
+int cli_image_file_finish(const char *verb, struct cli_image_file_options *o);
+
+/* --preserve-fds N of start, run and exec (runc's): descriptors 3 to 3+N-1, which must be open
+ * now (the caller's), go to the program; every other one above stdio is closed at exec.
+ * Returns 0 with *n set, or the usage exit status after printing the error. */
+int cli_preserve_fds(const char *verb, const char *arg, unsigned int *n);
+
 struct store;
 /* Open the image store at the cache path (cli/images.c). */
 int cli_open_store(struct store *st, struct error *err);

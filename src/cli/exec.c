@@ -20,13 +20,19 @@ static const char usage_text[] =
         "root, starts in its working directory with its environment, and is no shell.\n"
         "\n"
         "  -e, --env KEY[=VALUE]   set a variable (KEY alone: take it from here)\n"
-        "  -w, --workdir DIR       working directory inside\n";
+        "  -w, --workdir DIR       working directory inside\n"
+        "      --preserve-fds N    pass descriptors 3 to 3+N-1 on (others are closed)\n";
+
+enum {
+	OPT_PRESERVE_FDS = 256
+};
 
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	        {"env", required_argument, NULL, 'e'},
 	        {"workdir", required_argument, NULL, 'w'},
+	        {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -43,11 +49,17 @@ int cmd_exec(int argc, char **argv)
 		case 'w':
 			o.workdir = optarg;
 			break;
+		case OPT_PRESERVE_FDS: {
+			int status = cli_preserve_fds("exec", optarg, &o.preserve_fds);
+			if (status != 0)
+				return status;
+			break;
+		}
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			if (optopt && strchr("ew", optopt))
+			if ((optopt && strchr("ew", optopt)) || optopt == OPT_PRESERVE_FDS)
 				return cli_usage_error("exec", "option '%s' needs a value", argv[optind - 1]);
 			return cli_usage_error("exec", "unknown option '%s'", argv[optind - 1]);
 		}

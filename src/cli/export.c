@@ -10,7 +10,6 @@
 #include "cli/cli.h"
 #include "image/image.h"
 #include "image/image_file.h"
-#include "image/squashfs.h"
 #include "image/store.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
@@ -22,23 +21,22 @@ static const char usage_text[] =
         "\n"
         "Write container NAME as it is now, with the changes made in it, as a single squashfs\n"
         "file (NAME.sqsh in the current directory unless -o). A container made from an image\n"
-        "carries that image's config at " IMAGE_FILE_CONFIG_PATH " inside. SOURCE_DATE_EPOCH\n"
+        "carries that image's config at " IMAGE_FILE_CONFIG_PATH " inside; one made from an\n"
+        "image file is that file with the container's changes merged in. SOURCE_DATE_EPOCH\n"
         "makes the output reproducible.\n"
         "\n"
-        "  -o, --output FILE      where to write (default: NAME.sqsh)\n"
-        "  -f, --force            replace FILE when it exists\n"
-        "  -c, --compression C    zstd (default), gzip, lz4 or xz\n";
+        "  -o, --output FILE      where to write (default: NAME.sqsh)\n" CLI_IMAGE_FILE_USAGE;
 
-/* The container's layers, top first: its upper dir over its image's layer dirs, or its tree. */
+/* The container's layers, top first: its upper dir over its image's layer dirs (or over its image
+ * file), or its tree. */
 static char **container_layers(const struct container *c, const char *cache, struct error *err)
 {
 	cleanup_strv char **layers = NULL;
+	/* Made from an image file: its upper dir, over the file (image_file_write reads it). */
 	if (c->image_file) {
-		error_set(err, ENOTSUP,
-		          "container %s is made from the image file %s, which export cannot merge yet; "
-		          "copy that file, or create the container from an image in the store",
-		          c->name, c->image_file);
-		return NULL;
+		if (strv_push(&layers, c->upper) < 0)
+			error_set(err, ENOMEM, "out of memory");
+		return steal_pointer(&layers);
 	}
 	if (!c->diff_ids) {
 		if (strv_push(&layers, c->rootfs) < 0)
@@ -65,45 +63,32 @@ static char **container_layers(const struct container *c, const char *cache, str
 int cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"output", required_argument, NULL, 'o'},
-	        {"force", no_argument, NULL, 'f'},
-	        {"compression", required_argument, NULL, 'c'},
+	        CLI_IMAGE_FILE_LONGOPTS,
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *output = NULL, *compression = "zstd";
-	bool force = false;
+	struct cli_image_file_options file = {0};
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+o:fc:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'c':
-			compression = optarg;
-			break;
-		case 'h':
+	while ((opt = getopt_long(argc, argv, "+" CLI_IMAGE_FILE_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if (cli_image_file_option(opt, optarg, &file))
+			continue;
+		if (opt == 'h') {
 			fputs(usage_text, stdout);
 			return 0;
-		default:
-			if (optopt && strchr("oc", optopt))
-				return cli_usage_error("export", "option '%s' needs a value",
-				                       argv[optind - 1]);
-			return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
 		}
+		if (optopt && strchr("oc", optopt))
+			return cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
+		return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("export", "expected one container NAME");
-	const char *name = argv[optind];
+	int usage = cli_image_file_finish("export", &file);
+	if (usage)
+		return usage;
+	const char *name = argv[optind], *output = file.output;
 	struct error err;
 	error_clear(&err);
-	int compressor;
-	if (squashfs_compressor_parse(compression, &compressor, &err) < 0)
-		return cli_usage_error("export", "%s", err.msg);
 	cleanup_free char *data = paths_data();
 	cleanup_free char *cache = paths_cache();
 	if (!data || !cache) {
@@ -126,7 +111,8 @@ int cmd_export(int argc, char **argv)
 		output = default_output;
 	}
 	if (output && (layers = container_layers(&c, cache, &err)) &&
-	    image_file_write(layers, c.config_json, c.config_len, output, compressor, force, &err) == 0) {
+	    image_file_write(layers, c.image_file, c.config_json, c.config_len, output, file.compressor,
+	                     file.force, &err) == 0) {
 		printf("%s\n", output);
 		status = 0;
 	} else {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "image/imagefile_unpack.h"
 #include "image/store.h"
 #include "image/store_gc.h"
 #include "util/cleanup.h"
@@ -25,6 +26,7 @@ static const char *const item_words[] = {
         [STORE_ITEM_BLOB] = "blob",
         [STORE_ITEM_LAYER] = "layer dir",
         [STORE_ITEM_TEMPORARY] = "temporary",
+        [STORE_ITEM_UNPACKED] = "unpacked image file",
 };
 
 static int run_gc(struct store *st, struct store_gc_options *opts, struct store_gc_result *res,
@@ -64,7 +66,9 @@ int cmd_gc(int argc, char **argv)
 			printf("usage: burrow gc [--dry-run] [-q]\n\n"
 			       "Remove the blobs and layer dirs that no image in the store and no container "
 			       "uses,\n"
-			       "and temporaries that interrupted pulls left. Prints what it removes and the "
+			       "temporaries that interrupted pulls left, and image files unpacked where FUSE "
+			       "was\n"
+			       "unusable whose file is gone or changed. Prints what it removes and the "
 			       "total.\n\n"
 			       "  -n, --dry-run   say what would be removed, remove nothing\n"
 			       "  -q, --quiet     print the total only\n");
@@ -91,7 +95,8 @@ int cmd_gc(int argc, char **argv)
 		goto out;
 	}
 	opts.keep_layers = in_use;
-	if (run_gc(&st, &opts, &res, &err) < 0) {
+	if (run_gc(&st, &opts, &res, &err) < 0 ||
+	    imagefile_unpack_gc(st.path, opts.dry_run, &res, &err) < 0) {
 		cli_report(&err);
 		goto out;
 	}
@@ -100,9 +105,13 @@ int cmd_gc(int argc, char **argv)
 		printf("%s %s %s (%s)\n", opts.dry_run ? "would remove" : "removed",
 		       item_words[res.items[i].kind], res.items[i].name,
 		       cli_human_bytes(res.items[i].bytes, size));
-	printf("%s %zu blob%s, %zu layer dir%s, %zu temporar%s: %s (%" PRIu64 " bytes)\n",
+	char unpacked[64] = "";
+	if (res.unpacked)
+		snprintf(unpacked, sizeof(unpacked), ", %zu unpacked image file%s", res.unpacked,
+		         res.unpacked == 1 ? "" : "s");
+	printf("%s %zu blob%s, %zu layer dir%s, %zu temporar%s%s: %s (%" PRIu64 " bytes)\n",
 	       opts.dry_run ? "would free" : "freed", res.blobs, res.blobs == 1 ? "" : "s", res.layers,
-	       res.layers == 1 ? "" : "s", res.temporaries, res.temporaries == 1 ? "y" : "ies",
+	       res.layers == 1 ? "" : "s", res.temporaries, res.temporaries == 1 ? "y" : "ies", unpacked,
 	       cli_human_bytes(res.bytes, size), res.bytes);
 	status = 0;
 out:

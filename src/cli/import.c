@@ -13,7 +13,6 @@
 #include "cli/cli.h"
 #include "image/image_file.h"
 #include "image/reference.h"
-#include "image/squashfs.h"
 #include "image/store.h"
 #include "runtime/source.h"
 #include "util/cleanup.h"
@@ -28,9 +27,7 @@ static const char usage_text[] =
         "at " IMAGE_FILE_CONFIG_PATH " inside. SOURCE_DATE_EPOCH makes the output reproducible.\n"
         "\n"
         "  -a, --arch ARCH        architecture to pull when REF is not in the store\n"
-        "  -o, --output FILE      where to write (default: IMAGE+TAG.sqsh)\n"
-        "  -f, --force            replace FILE when it exists\n"
-        "  -c, --compression C    zstd (default), gzip, lz4 or xz\n";
+        "  -o, --output FILE      where to write (default: IMAGE+TAG.sqsh)\n" CLI_IMAGE_FILE_USAGE;
 
 struct pull_ctx {
 	const char *arch;
@@ -66,42 +63,38 @@ static char *default_output(const char *image_name)
 int cmd_import(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"arch", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
-	        {"force", no_argument, NULL, 'f'},      {"compression", required_argument, NULL, 'c'},
-	        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	        {"arch", required_argument, NULL, 'a'},
+	        CLI_IMAGE_FILE_LONGOPTS,
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
-	const char *arch = NULL, *output = NULL, *compression = "zstd";
-	bool force = false;
+	struct cli_image_file_options file = {0};
+	const char *arch = NULL;
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+a:o:fc:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
+	while ((opt = getopt_long(argc, argv, "+a:" CLI_IMAGE_FILE_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if (cli_image_file_option(opt, optarg, &file))
+			continue;
+		if (opt == 'a') {
 			arch = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'c':
-			compression = optarg;
-			break;
-		case 'h':
+		} else if (opt == 'h') {
 			fputs(usage_text, stdout);
 			return 0;
-		default:
+		} else if (optopt && strchr("aoc", optopt)) {
+			return cli_usage_error("import", "option '%s' needs a value", argv[optind - 1]);
+		} else {
 			return cli_usage_error("import", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("import", "expected one REF");
+	int usage = cli_image_file_finish("import", &file);
+	if (usage)
+		return usage;
+	const char *output = file.output;
+	bool force = file.force;
 	struct error err;
 	error_clear(&err);
-	int compressor;
-	if (squashfs_compressor_parse(compression, &compressor, &err) < 0)
-		return cli_usage_error("import", "%s", err.msg);
 	if (output && access(output, F_OK) == 0 && !force) {
 		fprintf(stderr, "burrow: %s exists; use -f to replace it\n", output);
 		return 1;
@@ -126,8 +119,8 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr, "burrow: cannot derive a file name from '%s'; use -o FILE\n", img.name);
 		goto out;
 	}
-	if (image_file_write(img.layer_dirs, img.config_json, img.config_len, output, compressor, force,
-	                     &err) < 0) {
+	if (image_file_write(img.layer_dirs, NULL, img.config_json, img.config_len, output, file.compressor,
+	                     force, &err) < 0) {
 		if (err.code != EEXIST)
 			error_prefix(&err, "import %s to %s", img.name, output);
 		cli_report(&err);

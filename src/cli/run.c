@@ -57,7 +57,8 @@ static const char usage_text[] =
         "      --sysctl KEY=VALUE            a namespaced sysctl (net.* needs --network none)\n"
         "      --ipc host|private            the host's IPC namespace (default) or its own\n"
         "      --network ns:PATH, --ipc ns:PATH, --userns ns:PATH  join that namespace (podman's)\n"
-        "      --device HOST[:CONTAINER[:PERMS]]  bind a device node (PERMS without w: read-only)\n";
+        "      --device HOST[:CONTAINER[:PERMS]]  bind a device node (PERMS without w: read-only)\n"
+        "      --preserve-fds N              pass descriptors 3 to 3+N-1 on (others are closed)\n";
 
 enum {
 	OPT_RM = 256,
@@ -81,6 +82,7 @@ enum {
 	OPT_DEVICE,
 	OPT_USERNS,
 	OPT_UMASK,
+	OPT_PRESERVE_FDS,
 };
 
 struct run_flags {
@@ -438,6 +440,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"device", required_argument, NULL, OPT_DEVICE},
 	        {"userns", required_argument, NULL, OPT_USERNS},
 	        {"umask", required_argument, NULL, OPT_UMASK},
+	        {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -555,6 +558,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 				                       optarg);
 			rc = join_path(opts, PLAN_NS_USER, "--userns", optarg);
 			break;
+		case OPT_PRESERVE_FDS:
+			rc = cli_preserve_fds("run", optarg, &opts->preserve_fds);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -658,7 +664,7 @@ int cmd_run(int argc, char **argv)
 	        .data = data, .cache = cache, .runtime = runtime, .pull = cli_pull_for_use};
 	struct error err;
 	error_clear(&err);
-	struct start_target target = {0};
+	struct start_target target = {.store_lock_fd = -1, .tree_lock_fd = -1};
 	int rc = f.name ? open_named(arg, f.name, &paths, &target, &err)
 	                : source_open_run(arg, &paths, &target, &err);
 	if (rc < 0) {
@@ -668,23 +674,11 @@ int cmd_run(int argc, char **argv)
 		run_flags_free(&f);
 		return SPAWN_EXIT_SETUP;
 	}
-	if (target.notice)
-		fprintf(stderr, "%s\n", target.notice);
 	image_user(f.name || target.image_file ? target.container_config.user : target.image.config.user,
 	           &opts);
-	struct run_plan plan;
-	if (plan_build(&target.src, &opts, &plan, &err) < 0) {
-		error_prefix(&err, "run %s", arg);
-		cli_report(&err);
-		status = SPAWN_EXIT_SETUP;
-	} else {
-		status = spawn_run(&plan, &err);
-		if (err.msg[0]) {
-			error_prefix(&err, "run %s", arg);
-			cli_report(&err);
-		}
-		plan_free(&plan);
-	}
+	cleanup_free char *context = NULL;
+	status = asprintf(&context, "run %s", arg) < 0 ? SPAWN_EXIT_SETUP
+	                                               : cli_run_target(&target, &paths, &opts, context);
 	start_target_free(&target);
 	if (f.name && f.rm && container_remove(data, f.name, &err) < 0) {
 		cli_report(&err);

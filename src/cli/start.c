@@ -1,6 +1,8 @@
 /* burrow start [OPTIONS] NAME|IMAGE [COMMAND...]: run a program in a container, or in an image
  * straight from the store (pulled first when missing). Options stop at NAME; everything after
  * it is the command. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +30,15 @@ static const char usage_text[] =
         "  -w, --workdir DIR           working directory inside\n"
         "      --pid                   new PID namespace (burrow reaps orphans as PID 1)\n"
         "      --no-cwd                do not bind the current directory\n"
-        "      --conf FILE             settings, [environ] and [mounts] for this start\n";
+        "      --conf FILE             settings, [environ] and [mounts] for this start\n"
+        "      --preserve-fds N        pass descriptors 3 to 3+N-1 on (others are closed)\n";
 
 enum {
 	OPT_RW = 256,
 	OPT_PID,
 	OPT_NO_CWD,
-	OPT_CONF
+	OPT_CONF,
+	OPT_PRESERVE_FDS
 };
 
 int cli_load_conf(const char *verb, const char *path, struct config_file *conf, struct start_options *opts)
@@ -54,14 +58,39 @@ int cli_load_conf(const char *verb, const char *path, struct config_file *conf, 
 	return 0;
 }
 
+int cli_preserve_fds(const char *verb, const char *arg, unsigned int *n)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > 1024)
+		return cli_usage_error(
+		        verb, "--preserve-fds '%s': give a count of descriptors from 3, at most 1024", arg);
+	for (unsigned long fd = 3; fd < 3 + v; fd++)
+		if (fcntl((int)fd, F_GETFD) < 0)
+			return cli_usage_error(
+			        verb,
+			        "--preserve-fds %lu: descriptor %lu is not open; open 3 to %lu "
+			        "before burrow, or pass fewer",
+			        v, fd, 2 + v);
+	*n = (unsigned int)v;
+	return 0;
+}
+
 int cmd_start(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"root", no_argument, NULL, 'r'},          {"rw", no_argument, NULL, OPT_RW},
-	        {"mount", required_argument, NULL, 'm'},   {"env", required_argument, NULL, 'e'},
-	        {"workdir", required_argument, NULL, 'w'}, {"pid", no_argument, NULL, OPT_PID},
-	        {"no-cwd", no_argument, NULL, OPT_NO_CWD}, {"conf", required_argument, NULL, OPT_CONF},
-	        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	        {"root", no_argument, NULL, 'r'},
+	        {"rw", no_argument, NULL, OPT_RW},
+	        {"mount", required_argument, NULL, 'm'},
+	        {"env", required_argument, NULL, 'e'},
+	        {"workdir", required_argument, NULL, 'w'},
+	        {"pid", no_argument, NULL, OPT_PID},
+	        {"no-cwd", no_argument, NULL, OPT_NO_CWD},
+	        {"conf", required_argument, NULL, OPT_CONF},
+	        {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct start_options opts = {0};
 	cleanup_strv char **mounts = NULL;
@@ -97,11 +126,18 @@ int cmd_start(int argc, char **argv)
 		case OPT_CONF:
 			conf_path = optarg;
 			break;
+		case OPT_PRESERVE_FDS: {
+			int status = cli_preserve_fds("start", optarg, &opts.preserve_fds);
+			if (status != 0)
+				return status;
+			break;
+		}
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			if ((optopt && strchr("mew", optopt)) || optopt == OPT_CONF)
+			if ((optopt && strchr("mew", optopt)) || optopt == OPT_CONF ||
+			    optopt == OPT_PRESERVE_FDS)
 				return cli_usage_error("start", "option '%s' needs a value",
 				                       argv[optind - 1]);
 			return cli_usage_error("start", "unknown option '%s'", argv[optind - 1]);
@@ -135,22 +171,41 @@ int cmd_start(int argc, char **argv)
 		start_target_free(&target);
 		return SPAWN_EXIT_SETUP;
 	}
-	if (target.notice)
-		fprintf(stderr, "%s\n", target.notice);
-	struct run_plan plan;
-	int status;
-	if (plan_build(&target.src, &opts, &plan, &err) < 0) {
-		error_prefix(&err, "start %s", target.src.label);
-		cli_report(&err);
-		status = SPAWN_EXIT_SETUP;
-	} else {
-		status = spawn_run(&plan, &err);
-		if (err.msg[0]) {
-			error_prefix(&err, "start %s", target.src.label);
-			cli_report(&err);
-		}
-		plan_free(&plan);
-	}
+	cleanup_free char *context = NULL;
+	int status = asprintf(&context, "start %s", target.src.label) < 0
+	                     ? SPAWN_EXIT_SETUP
+	                     : cli_run_target(&target, &paths, &opts, context);
 	start_target_free(&target);
 	return status;
+}
+
+int cli_run_target(struct start_target *t, const struct source_paths *paths, const struct start_options *opts,
+                   const char *context)
+{
+	for (bool retried = false;; retried = true) {
+		if (t->notice)
+			fprintf(stderr, "%s\n", t->notice);
+		struct error err;
+		error_clear(&err);
+		struct run_plan plan;
+		if (plan_build(&t->src, opts, &plan, &err) < 0) {
+			error_prefix(&err, "%s", context);
+			cli_report(&err);
+			return SPAWN_EXIT_SETUP;
+		}
+		int status = spawn_run(&plan, &err);
+		/* The mount failed before the program ran: start again from the file unpacked. */
+		bool fall_back = plan.fuse_failed && t->src.image_file && !retried;
+		plan_free(&plan);
+		if (fall_back) {
+			struct error why = err;
+			if (source_unpack_image_file(t, paths, why.msg, &err) == 0)
+				continue;
+		}
+		if (err.msg[0]) {
+			error_prefix(&err, "%s", context);
+			cli_report(&err);
+		}
+		return fall_back ? SPAWN_EXIT_SETUP : status;
+	}
 }

@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "image/imagefile.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -30,7 +31,7 @@ struct flat_link {
 	struct flat_node *node; /* NULL: a free slot */
 };
 
-static void xattrs_free(struct flat_xattr *x, size_t n)
+void flatten_xattrs_free(struct flat_xattr *x, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(x[i].key);
@@ -48,7 +49,7 @@ static void node_free(struct flat_node *n)
 	free(n->children);
 	free(n->name);
 	free(n->link_target);
-	xattrs_free(n->xattrs, n->nxattrs);
+	flatten_xattrs_free(n->xattrs, n->nxattrs);
 	free(n);
 }
 
@@ -77,6 +78,8 @@ void flatten_free(struct flat_tree *t)
 	free(t->layer_fds);
 	t->layer_fds = NULL;
 	t->nlayers = 0;
+	imagefile_cursor_free(t->image_cur);
+	t->image_cur = NULL;
 }
 
 static size_t link_hash(unsigned layer, uint64_t ino, size_t cap)
@@ -168,7 +171,7 @@ static void set_attrs(struct flat_node *n, unsigned layer, struct flat_entry *e)
 	n->mtime = e->mtime;
 	n->size = e->size;
 	n->layer = layer;
-	xattrs_free(n->xattrs, n->nxattrs);
+	flatten_xattrs_free(n->xattrs, n->nxattrs);
 	n->xattrs = e->xattrs;
 	n->nxattrs = e->nxattrs;
 	e->xattrs = NULL;
@@ -304,7 +307,7 @@ int flatten_add_file(struct flat_tree *t, const char *path, const void *data, si
 			n->size = len;
 			n->data = data;
 			n->layer = UINT_MAX;
-			xattrs_free(n->xattrs, n->nxattrs);
+			flatten_xattrs_free(n->xattrs, n->nxattrs);
 			n->xattrs = NULL;
 			n->nxattrs = 0;
 		}
@@ -479,7 +482,7 @@ static void names_free(char **names, size_t n)
 /* Names in dir_fd, sorted (readdir's order differs between filesystems). */
 static int read_names(int dir_fd, char ***out, size_t *count, struct error *err)
 {
-	int fd = dup(dir_fd);
+	int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return error_errno(err, "dup");
 	DIR *d = fdopendir(fd);
@@ -537,7 +540,7 @@ static int walk_entry(struct walk *w, struct flat_node *dir, int dir_fd, const c
 	struct flat_node *node = NULL;
 	if (rc == 0)
 		rc = flatten_add(w->t, dir, name, w->layer, &e, &node, err);
-	xattrs_free(e.xattrs, e.nxattrs);
+	flatten_xattrs_free(e.xattrs, e.nxattrs);
 	if (rc < 0 || rc == FLATTEN_HIDDEN || !node || !S_ISDIR(st.st_mode))
 		return rc < 0 ? -1 : 0;
 	bool loosen = (st.st_mode & 0500) != 0500 && st.st_uid == geteuid();
@@ -596,12 +599,12 @@ int flatten_layers(struct flat_tree *t, char *const *layer_dirs, struct error *e
 		struct flat_entry e;
 		char target[PATH_MAX];
 		if (read_entry(t->layer_fds[i], ".", &st, &e, target, err) < 0) {
-			xattrs_free(e.xattrs, e.nxattrs);
+			flatten_xattrs_free(e.xattrs, e.nxattrs);
 			error_prefix(err, "layer %s", layer_dirs[i]);
 			return -1;
 		}
 		flatten_set_root(t, i, &e);
-		xattrs_free(e.xattrs, e.nxattrs);
+		flatten_xattrs_free(e.xattrs, e.nxattrs);
 		struct walk w = {.t = t, .layer = i, .path = ""};
 		if (walk_dir(&w, t->root, t->layer_fds[i], err) < 0) {
 			error_prefix(err, "layer %s", layer_dirs[i]);

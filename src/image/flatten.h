@@ -46,6 +46,7 @@ struct flat_node {
 	struct flat_node *link_to;   /* a hard link: the first name of the inode */
 	uint32_t nlink;              /* names (first name of an inode) or entries (directory) */
 	const void *data;            /* a file made in memory (flatten_add_file), NULL for layer files */
+	uint64_t image_ref;          /* from an image file (flatten_imagefile): its inode reference */
 	struct flat_node **children; /* directories: sorted by name (strcmp) */
 	size_t nchildren, cap;
 	/* for the writer */
@@ -56,6 +57,8 @@ struct flat_node {
 };
 
 struct flat_link;
+struct imagefile;
+struct imagefile_cursor;
 struct flat_tree {
 	struct flat_node *root;
 	size_t nodes;
@@ -63,6 +66,9 @@ struct flat_tree {
 	size_t nlinks, links_cap;
 	int *layer_fds; /* flatten_layers: the layer dirs, kept open to read files from */
 	size_t nlayers;
+	/* flatten_imagefile: the image file below the layer dirs, read through this cursor. */
+	struct imagefile_cursor *image_cur;
+	unsigned image_layer;
 };
 
 /* What flatten_add did with an entry. */
@@ -95,6 +101,21 @@ int flatten_layers(struct flat_tree *t, char *const *layer_dirs, struct error *e
 
 /* The owner in a user.rootlesscontainers value (umoci's protobuf); -1 when it is malformed. */
 int flatten_owner_decode(const void *value, size_t len, uint32_t *uid, uint32_t *gid);
+
+/* Merge the image file img below the layer dirs added (flatten_layers), as the bottom layer:
+ * owners, modes, xattrs and hard links as the image has them; device nodes and sockets are left
+ * out, as layer dirs cannot hold them. img must outlive t. */
+int flatten_imagefile(struct flat_tree *t, struct imagefile *img, struct error *err);
+/* Whether node's data comes from the image file, and reading it: the count read (0 at the end) or
+ * a negative errno. */
+static inline bool flatten_from_image(const struct flat_tree *t, const struct flat_node *node)
+{
+	return t->image_cur && node->layer == t->image_layer;
+}
+long flatten_image_read(const struct flat_tree *t, const struct flat_node *node, uint64_t offset, void *buf,
+                        size_t size);
+
+void flatten_xattrs_free(struct flat_xattr *x, size_t n);
 
 /* Open a regular file of the tree (from a layer) for reading. */
 int flatten_open_file(const struct flat_tree *t, const struct flat_node *node, struct error *err);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "image/flatten.h"
+#include "image/imagefile.h"
 #include "image/squashfs.h"
 #include "util/cleanup.h"
 
@@ -42,17 +43,30 @@ static unsigned cpu_count(void)
 }
 
 /* The whole image into fd (the temporary file), synced. */
-static int write_tree(char *const *layer_dirs, const char *config_json, size_t config_len,
-                      const char *tmp_path, int fd, int compressor, struct error *err)
+/* The whole image into fd (the temporary file), synced: the layers, then the image file
+ * (when not NULL) below them, read in place while the tree is written. */
+static int write_tree(char *const *layer_dirs, const char *image_file, const char *config_json,
+                      size_t config_len, const char *tmp_path, int fd, int compressor, struct error *err)
 {
 	int64_t epoch;
 	if (source_date_epoch(&epoch, err) < 0)
 		return -1;
 	int64_t now = epoch >= 0 ? epoch : (int64_t)time(NULL);
+	cleanup_close int image_fd = -1;
+	struct imagefile *img = NULL;
+	if (image_file && ((image_fd = open(image_file, O_RDONLY | O_CLOEXEC)) < 0 ||
+	                   imagefile_open(image_fd, &img, err) < 0)) {
+		if (image_fd < 0)
+			error_errno(err, "open");
+		error_prefix(err, "image file %s", image_file);
+		return -1;
+	}
 	struct flat_tree tree;
 	int rc = flatten_init(&tree, err);
 	if (rc == 0)
 		rc = flatten_layers(&tree, layer_dirs, err);
+	if (rc == 0 && img && (rc = flatten_imagefile(&tree, img, err)) < 0)
+		error_prefix(err, "image file %s", image_file);
 	if (rc == 0 && config_json)
 		rc = flatten_add_file(&tree, IMAGE_FILE_CONFIG_PATH, config_json, config_len, 0644, now, err);
 	if (rc == 0) {
@@ -65,6 +79,7 @@ static int write_tree(char *const *layer_dirs, const char *config_json, size_t c
 		rc = squashfs_write(&tree, fd, &o, err);
 	}
 	flatten_free(&tree);
+	imagefile_close(img);
 	if (rc < 0)
 		return -1;
 	mode_t mask = umask(0);
@@ -74,8 +89,8 @@ static int write_tree(char *const *layer_dirs, const char *config_json, size_t c
 	return 0;
 }
 
-int image_file_write(char *const *layer_dirs, const char *config_json, size_t config_len, const char *output,
-                     int compressor, bool force, struct error *err)
+int image_file_write(char *const *layer_dirs, const char *image_file, const char *config_json,
+                     size_t config_len, const char *output, int compressor, bool force, struct error *err)
 {
 	if (!force && access(output, F_OK) == 0)
 		return error_set(err, EEXIST, "%s exists; use -f to replace it", output);
@@ -89,7 +104,7 @@ int image_file_write(char *const *layer_dirs, const char *config_json, size_t co
 	cleanup_close int fd = mkostemp(tmp_path, O_CLOEXEC);
 	if (fd < 0)
 		return error_errno(err, "create a temporary file next to %s", output);
-	if (write_tree(layer_dirs, config_json, config_len, tmp_path, fd, compressor, err) < 0) {
+	if (write_tree(layer_dirs, image_file, config_json, config_len, tmp_path, fd, compressor, err) < 0) {
 		unlink(tmp_path);
 		return -1;
 	}

@@ -205,6 +205,16 @@ static int write_file_data(struct writer *w, struct flat_node *n, struct error *
 	if (n->data) {
 		if (n->size > 0 && (rc = sqfs_block_processor_append(w->proc, n->data, n->size)))
 			return write_fail(w, rc, "write file data", err);
+	} else if (flatten_from_image(w->t, n)) {
+		for (uint64_t off = 0; off < n->size;) {
+			long got = flatten_image_read(w->t, n, off, w->buf, READ_CHUNK);
+			if (got <= 0)
+				return error_set(err, got < 0 ? (int)-got : EIO, "read %s: %s", n->name,
+				                 strerror(got < 0 ? (int)-got : EIO));
+			if ((rc = sqfs_block_processor_append(w->proc, w->buf, (size_t)got)))
+				return write_fail(w, rc, "write file data", err);
+			off += (uint64_t)got;
+		}
 	} else {
 		cleanup_close int fd = flatten_open_file(w->t, n, err);
 		if (fd < 0)

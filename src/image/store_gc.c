@@ -323,25 +323,28 @@ static int add_size(const char *path, const struct stat *sb, int type, struct FT
 	return 0;
 }
 
-/* Apparent size of a file or tree under the store (what can be measured: unreadable corners of
- * a layer count as nothing). */
-static uint64_t item_size(const struct store *st, const char *rel)
+uint64_t store_gc_item_size(int dir_fd, const char *dir_path, const char *rel)
 {
 	struct stat sb;
-	if (fstatat(st->fd, rel, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(dir_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
 	if (!S_ISDIR(sb.st_mode))
 		return (uint64_t)sb.st_size;
 	char path[PATH_MAX];
-	if (snprintf(path, sizeof(path), "%s/%s", st->path, rel) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", dir_path, rel) >= (int)sizeof(path))
 		return 0;
 	tree_bytes = 0;
 	(void)nftw(path, add_size, 16, FTW_PHYS | FTW_MOUNT);
 	return tree_bytes;
 }
 
-static int add_item(struct store_gc_result *res, enum store_item_kind kind, const char *name, uint64_t bytes,
-                    struct error *err)
+static uint64_t item_size(const struct store *st, const char *rel)
+{
+	return store_gc_item_size(st->fd, st->path, rel);
+}
+
+int store_gc_add_item(struct store_gc_result *res, enum store_item_kind kind, const char *name,
+                      uint64_t bytes, struct error *err)
 {
 	struct store_gc_item *grown = realloc(res->items, (res->n_items + 1) * sizeof(*grown));
 	if (!grown)
@@ -356,6 +359,8 @@ static int add_item(struct store_gc_result *res, enum store_item_kind kind, cons
 		res->blobs++;
 	else if (kind == STORE_ITEM_LAYER)
 		res->layers++;
+	else if (kind == STORE_ITEM_UNPACKED)
+		res->unpacked++;
 	else
 		res->temporaries++;
 	return 0;
@@ -430,7 +435,7 @@ static int gc_unreached(struct store *st, const struct gc_kind *kind, char *cons
 		uint64_t bytes = item_size(st, rel);
 		int rc = dry_run ? 0 : kind->remove(st, names[i], err);
 		store_lock_drop(st->fd, lock_name, lock, !dry_run);
-		if (rc < 0 || add_item(res, kind->item, digest, bytes, err) < 0)
+		if (rc < 0 || store_gc_add_item(res, kind->item, digest, bytes, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -472,7 +477,7 @@ static int gc_temporaries(struct store *st, bool dry_run, struct store_gc_result
 		uint64_t bytes = item_size(st, rel);
 		int rc = dry_run ? 0 : fs_remove_tree_at(st->fd, rel, err);
 		store_lock_drop(st->fd, lock_name, lock, !dry_run);
-		if (rc < 0 || add_item(res, STORE_ITEM_TEMPORARY, rel, bytes, err) < 0)
+		if (rc < 0 || store_gc_add_item(res, STORE_ITEM_TEMPORARY, rel, bytes, err) < 0)
 			return -1;
 	}
 	/* index.json and oci-layout are replaced through NAME.tmp-XXXXXX under the index lock,
@@ -489,7 +494,7 @@ static int gc_temporaries(struct store *st, bool dry_run, struct store_gc_result
 		uint64_t bytes = item_size(st, rel);
 		if (!dry_run && unlinkat(st->fd, rel, 0) < 0 && errno != ENOENT)
 			return error_errno(err, "remove %s/%s", st->path, rel);
-		if (add_item(res, STORE_ITEM_TEMPORARY, rel, bytes, err) < 0)
+		if (store_gc_add_item(res, STORE_ITEM_TEMPORARY, rel, bytes, err) < 0)
 			return -1;
 	}
 	return 0;

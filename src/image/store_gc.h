@@ -14,9 +14,11 @@
 #include "util/error.h"
 
 enum store_item_kind {
-	STORE_ITEM_BLOB,     /* oci/blobs/sha256/HEX */
-	STORE_ITEM_LAYER,    /* layers/sha256/HEX */
-	STORE_ITEM_TEMPORARY /* under tmp/ (a partial blob, a layer being unpacked) or oci/ */
+	STORE_ITEM_BLOB,      /* oci/blobs/sha256/HEX */
+	STORE_ITEM_LAYER,     /* layers/sha256/HEX */
+	STORE_ITEM_TEMPORARY, /* under tmp/ (a partial blob, a layer being unpacked) or oci/, or
+	                       * an image file's interrupted unpack */
+	STORE_ITEM_UNPACKED   /* CACHE/imagefiles/KEY: an image file unpacked (imagefile_unpack.h) */
 };
 
 struct store_gc_item {
@@ -36,7 +38,7 @@ struct store_gc_options {
 struct store_gc_result {
 	struct store_gc_item *items; /* what was removed (or would be, dry run), in that order */
 	size_t n_items;
-	size_t blobs, layers, temporaries;
+	size_t blobs, layers, temporaries, unpacked;
 	uint64_t bytes;
 };
 
@@ -47,6 +49,12 @@ struct store_gc_result {
 int store_gc(struct store *st, const struct store_gc_options *opts, struct store_gc_result *res,
              struct error *err);
 void store_gc_result_free(struct store_gc_result *res);
+/* Append an item to res and count it. */
+int store_gc_add_item(struct store_gc_result *res, enum store_item_kind kind, const char *name,
+                      uint64_t bytes, struct error *err);
+/* Apparent size of file or tree rel under dir_fd (which is dir_path): what can be measured,
+ * unreadable corners count as nothing. */
+uint64_t store_gc_item_size(int dir_fd, const char *dir_path, const char *rel);
 
 /* The diff_ids containers under data_path use: DATA/containers/NAME/layers, one diff_id a line,
  * of every container directory (temporaries of one being made included). NULL-terminated

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/procfs.h"
 
 /* A decimal field of at most 32 bits. strtoul alone would accept signs, blanks and wrap "-1". */
 static bool parse_u32(const char *s, size_t len, uint32_t *out)
@@ -94,26 +95,6 @@ void idmap_format(const struct idmap *m, char *buf, size_t size)
 	}
 }
 
-static int write_proc(pid_t pid, const char *file, const char *text, struct error *err)
-{
-	char path[64];
-	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/%s", file);
-	else
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_errno(err, "open %s", path);
-	/* The kernel takes a map in a single write; a second write is refused. */
-	size_t len = strlen(text);
-	ssize_t n = write(fd, text, len);
-	if (n < 0)
-		return error_errno(err, "write %s", path);
-	if ((size_t)n != len)
-		return error_set(err, EIO, "write %s: short write", path);
-	return 0;
-}
-
 bool idmap_single(const struct idmap *m)
 {
 	return m->n == 1 && m->ranges[0].count == 1;
@@ -189,15 +170,18 @@ int idmap_apply(pid_t pid, const struct idmap *uids, const struct idmap *gids, s
 {
 	if (idmap_single(uids) && idmap_single(gids)) {
 		char text[64];
+		cleanup_close int proc_fd = procfs_open("/proc", err);
+		if (proc_fd < 0)
+			return -1;
 		/* An unprivileged process may write gid_map only after giving up setgroups(2), or
 		 * it could drop groups that deny it access (CVE-2014-8989). */
-		if (write_proc(pid, "setgroups", "deny", err) < 0)
+		if (procfs_write(proc_fd, pid, "setgroups", "deny", err) < 0)
 			return -1;
 		idmap_format(uids, text, sizeof(text));
-		if (write_proc(pid, "uid_map", text, err) < 0)
+		if (procfs_write(proc_fd, pid, "uid_map", text, err) < 0)
 			return -1;
 		idmap_format(gids, text, sizeof(text));
-		return write_proc(pid, "gid_map", text, err);
+		return procfs_write(proc_fd, pid, "gid_map", text, err);
 	}
 	if (run_helper("newuidmap", "/etc/subuid", pid, uids, err) < 0)
 		return -1;

@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/environ.h"
+#include "runtime/rootfs.h"
 #include "runtime/spawn.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -44,6 +46,41 @@ static pid_t program_pid(const struct instance *in)
 	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &err);
 	long child = text ? strtol(text, NULL, 10) : 0;
 	return child > 0 ? (pid_t)child : in->pid;
+}
+
+/* The parent pid in /proc/PID/stat (field 4, after the command name's last ')'). */
+static int dup_cloexec(int fd, struct error *err)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	return copy >= 0 ? copy : error_errno(err, "dup");
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	struct error err;
+	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &err);
+	const char *p = text ? strrchr(text, ')') : NULL;
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/* The pidfd to join through. With a PID namespace, the program's: the init there is burrow,
+ * non-dumpable (CVE-2019-5736), and setns through its pidfd is refused. The program's pid is
+ * checked, after opening, to still be the instance's child, so it cannot be a recycled pid. */
+static int open_join_pidfd(const struct instance *in, pid_t program, int instance_fd, struct error *err)
+{
+	if (program == in->pid)
+		return dup_cloexec(instance_fd, err);
+	int fd = (int)syscall(SYS_pidfd_open, program, 0);
+	if (fd < 0)
+		return error_errno(err, "process %d", (int)program);
+	if (parent_of(program) != in->pid || !instance_alive(in)) {
+		close(fd);
+		return error_set(err, ESRCH, "process %d ended", (int)in->pid);
+	}
+	return fd;
 }
 
 static char **read_environ(pid_t pid, struct error *err)
@@ -105,21 +142,27 @@ static _Noreturn void child_main(const struct instance *in, const struct join_op
 	/* The instance's working directory, when it still exists (a removed one has no links
 	 * left); else the root. */
 	struct stat st;
-	if (cwd_fd < 0 || fstat(cwd_fd, &st) < 0 || st.st_nlink == 0 || fchdir(cwd_fd) < 0) {
+	char buf[4096];
+	/* A cwd the container's root cannot reach (getcwd fails on "(unreachable)") is not
+	 * followed (CVE-2024-21626). */
+	if (cwd_fd < 0 || fstat(cwd_fd, &st) < 0 || st.st_nlink == 0 || fchdir(cwd_fd) < 0 ||
+	    (!getcwd(buf, sizeof(buf)) && errno != ERANGE)) {
 		if (chdir("/") < 0) {
 			error_errno(&err, "working directory /");
 			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 		}
 	}
-	if (o->workdir && chdir(o->workdir) < 0) {
-		error_errno(&err, "working directory %s", o->workdir);
+	if (o->workdir && rootfs_chdir(o->workdir, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
-	}
-	/* Nothing of the host's but the report pipe (itself close-on-exec) and stdio goes in. */
 	close(pidfd);
 	if (cwd_fd >= 0)
 		close(cwd_fd);
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* CVE-2024-21626: nothing but stdio and what the caller asked to preserve reaches the
+	 * program, whatever burrow or its caller left open (docs/security.md). */
+	if (close_range(3 + o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		error_errno(&err, "close descriptors");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
 	if (!(in->namespaces & CLONE_NEWPID))
 		exec_command(o->argv, env, report_fd, old_mask);
 	pid_t pid = fork();
@@ -135,10 +178,19 @@ static _Noreturn void child_main(const struct instance *in, const struct join_op
 
 int join_run(const struct instance *in, const struct join_options *o, struct error *err)
 {
-	cleanup_close int pidfd = instance_open_pidfd(in, err);
-	if (pidfd < 0)
+	/* This process and its child until exec are burrow, visible to the container: neither
+	 * may hand it /proc/PID/exe (CVE-2019-5736; see spawn.c). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		error_errno(err, "make burrow non-dumpable");
+		return SPAWN_EXIT_SETUP;
+	}
+	cleanup_close int instance_fd = instance_open_pidfd(in, err);
+	if (instance_fd < 0)
 		return SPAWN_EXIT_SETUP;
 	pid_t program = program_pid(in);
+	cleanup_close int pidfd = open_join_pidfd(in, program, instance_fd, err);
+	if (pidfd < 0)
+		return SPAWN_EXIT_SETUP;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)program);
 	cleanup_close int cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);

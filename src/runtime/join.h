@@ -9,6 +9,8 @@ struct join_options {
 	char **argv;         /* the command, looked up in the instance's PATH */
 	char **env;          /* -e arguments, over the instance's environment */
 	const char *workdir; /* -w; NULL: the instance's working directory */
+	/* Descriptors 3 to 3+N-1 pass to the program (--preserve-fds); every other one closes. */
+	unsigned int preserve_fds;
 };
 
 /* Run o->argv inside in. Returns the program's exit status (128+N for signal N), or a

@@ -338,6 +338,7 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "/");
 	plan->new_pid = opts->new_pid;
+	plan->preserve_fds = opts->preserve_fds;
 	plan->no_cwd = opts->no_cwd;
 	if (opts->user_set) {
 		/* A single-id map of the user's own ids needs no helper and no subordinate range. */

@@ -133,6 +133,8 @@ struct run_plan {
 	/* An OCI bundle's plan (src/oci/): argv, env, workdir and every mount come from its
 	 * config.json; plan_resolve_in_root adds no identity files and chooses no workdir. */
 	bool oci;
+	/* Descriptors 3 to 3+N-1 pass to the program (--preserve-fds); every other one closes. */
+	unsigned int preserve_fds;
 	/* For the running instance's record: the container's name or the image's label. */
 	char *label;
 	bool label_is_container;
@@ -144,6 +146,7 @@ struct run_plan {
 	char *image_workdir; /* start: the image's WorkingDir, used when the cwd is not visible */
 	char **hooks;        /* hooks.d programs, run by rootfs_enter before pivot_root */
 	int fuse_sock;       /* set by spawn_run: where the child sends the image file's FUSE connection */
+	bool fuse_failed;    /* set by spawn_run: the image file's FUSE mount failed before the program ran */
 };
 
 struct start_options {
@@ -163,6 +166,8 @@ struct start_options {
 	char **tmpfs;           /* targets of fresh tmpfs mounts (--tmpfs) */
 	bool user_set;          /* -u: the user is user_uid:user_gid inside (single-id maps) */
 	uint32_t user_uid, user_gid;
+	/* --preserve-fds: the caller's descriptors 3 to 3+N-1 go in. */
+	unsigned int preserve_fds;
 	const struct config_file *conf; /* --conf FILE's [environ] and [mounts]; NULL without */
 	const char *conf_path;
 	/* run's process flags (--cap-*, --ulimit, --security-opt, --group-add, --oom-score-adj):

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,14 @@ static int set_readonly(int mnt_fd, bool recursive)
 	return mount_setattr(mnt_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr));
 }
 
+static int dangling_target(const char *target, struct error *err)
+{
+	return error_set(err, ENOENT,
+	                 "mount point %s in the container is a symlink to nothing there (it is never "
+	                 "followed out of the root): create what it points to in the image, or remove it",
+	                 target);
+}
+
 /* The mount point for target: created (a directory, or an empty file when want_file) when
  * missing, always resolved inside root_fd. */
 static int open_target(int root_fd, const char *target, bool want_file, struct error *err)
@@ -35,7 +44,7 @@ static int open_target(int root_fd, const char *target, bool want_file, struct e
 		return fd >= 0 ? fd : error_errno(err, "mount point %s", target);
 	if (!want_file) {
 		fd = fs_mkdir_p_in_root(root_fd, target, 0755, err);
-		return fd;
+		return fd < 0 && err->code == ENOENT ? dangling_target(target, err) : fd;
 	}
 	cleanup_free char *parent = strdup(target);
 	if (!parent)
@@ -57,6 +66,8 @@ static int open_target(int root_fd, const char *target, bool want_file, struct e
 	if (file_fd >= 0)
 		close(file_fd);
 	fd = fs_open_in_root(dir_fd, slash + 1, O_PATH, 0);
+	if (fd < 0 && errno == ENOENT)
+		return dangling_target(target, err);
 	return fd >= 0 ? fd : error_errno(err, "mount point %s", target);
 }
 
@@ -143,11 +154,49 @@ static int make_symlink(int root_fd, const char *target, const char *link, struc
 	return 0;
 }
 
+/* proc and sysfs go on a directory of the image itself, reached through no symlink: the
+ * runtime reads and writes through them (CVE-2019-16884, CVE-2019-19921), so a /proc that is a
+ * symlink to somewhere the container controls is refused, not followed. */
+static bool kernel_fs(const struct plan_mount *m)
+{
+	return m->kind == PLAN_MOUNT_PROC || m->kind == PLAN_MOUNT_SYSFS ||
+	       (m->kind == PLAN_MOUNT_BIND &&
+	        (strcmp(m->source, "/proc") == 0 || strcmp(m->source, "/sys") == 0));
+}
+
+static int check_real_dir(int root_fd, const char *target, struct error *err)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
+	while (*target == '/')
+		target++;
+	long fd = syscall(SYS_openat2, root_fd, target, &how, sizeof(how));
+	if (fd >= 0) {
+		close((int)fd);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	if (errno == ELOOP)
+		return error_set(err, ELOOP,
+		                 "mount point /%s in the container is a symlink (or lies under one): it "
+		                 "must be a real directory of the image; remove the symlink",
+		                 target);
+	if (errno == ENOTDIR)
+		return error_set(err, ENOTDIR,
+		                 "mount point /%s in the container is not a directory: it must be a real "
+		                 "directory of the image",
+		                 target);
+	return error_errno(err, "mount point /%s", target);
+}
+
 static int do_mount(const struct run_plan *plan, const struct plan_mount *m, int root_fd, int *scratch_fd,
                     struct error *err)
 {
 	cleanup_close int mnt_fd = -1;
 	bool want_file = false;
+	if (kernel_fs(m) && check_real_dir(root_fd, m->target, err) < 0)
+		return -1;
 	if (m->create == PLAN_CREATE_NONE) {
 		/* mounts.d as fstab: without x-create the mount point must be there already. */
 		cleanup_close int fd = fs_open_in_root(root_fd, m->target, O_PATH, 0);
@@ -390,10 +439,18 @@ static char **lowers_with_image(const struct run_plan *plan, const char *dir, st
 	return steal_pointer(&lowers);
 }
 
+/* A FUSE mount refused, or not answering (ENOTCONN: its server gave up), is no fault of the
+ * image: the caller may start again from the file unpacked. */
+static int fuse_failed(struct run_plan *plan)
+{
+	plan->fuse_failed = true;
+	return -1;
+}
+
 /* The root as a detached mount: a bind of the plain tree, or an overlay. A throw-away upper dir
  * lives in a tmpfs attached on the mount point first; the root then goes on its "root"
  * directory, returned in *root_path. */
-static int root_mount(const struct run_plan *plan, char **root_path, struct error *err)
+static int root_mount(struct run_plan *plan, char **root_path, struct error *err)
 {
 	const struct plan_overlay *o = &plan->overlay;
 	if (!o->lowers) {
@@ -404,8 +461,9 @@ static int root_mount(const struct run_plan *plan, char **root_path, struct erro
 	if (!o->tmpfs_upper) {
 		/* The overlay then stacks on the fuse mount it reads from. */
 		if (o->image_file && !(lowers = lowers_with_image(plan, plan->rootfs, err)))
-			return -1;
-		return overlay_mount(lowers ? lowers : o->lowers, o->upper, o->work, err);
+			return fuse_failed(plan);
+		int fd = overlay_mount(lowers ? lowers : o->lowers, o->upper, o->work, err);
+		return fd < 0 && o->image_file && err->code == ENOTCONN ? fuse_failed(plan) : fd;
 	}
 	cleanup_close int tmp_fd = new_fs("tmpfs", "mode=700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (tmp_fd < 0)
@@ -421,8 +479,9 @@ static int root_mount(const struct run_plan *plan, char **root_path, struct erro
 	    (o->image_file && mkdir(image, 0755) < 0))
 		return error_errno(err, "prepare the writable layer in %s", plan->rootfs);
 	if (o->image_file && !(lowers = lowers_with_image(plan, image, err)))
-		return -1;
-	return overlay_mount(lowers ? lowers : o->lowers, upper, work, err);
+		return fuse_failed(plan);
+	int fd = overlay_mount(lowers ? lowers : o->lowers, upper, work, err);
+	return fd < 0 && o->image_file && err->code == ENOTCONN ? fuse_failed(plan) : fd;
 }
 
 int rootfs_enter(struct run_plan *plan, struct error *err)
@@ -472,7 +531,31 @@ int rootfs_enter(struct run_plan *plan, struct error *err)
 		return error_errno(err, "make the root read-only");
 	if (pivot_into(root_fd, err) < 0)
 		return -1;
-	if (chdir(plan->workdir) < 0)
-		return error_errno(err, "working directory %s in the container", plan->workdir);
+	return rootfs_chdir(plan->workdir, err);
+}
+
+int rootfs_chdir(const char *dir, struct error *err)
+{
+	/* CVE-2024-21626: a magic link (/proc/self/fd/N, /proc/PID/cwd) can lead to a directory
+	 * outside the root, through a descriptor the process holds. */
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
+	long fd = syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+	if (fd < 0 && errno == ELOOP)
+		return error_set(err, ELOOP,
+		                 "working directory %s: refused, it goes through a /proc magic link (such "
+		                 "as /proc/self/fd/N) that can lead outside the container, or a symlink "
+		                 "loop; give a path inside the container",
+		                 dir);
+	if (fd < 0)
+		return error_errno(err, "working directory %s in the container", dir);
+	int rc = fchdir((int)fd);
+	close((int)fd);
+	if (rc < 0)
+		return error_errno(err, "working directory %s in the container", dir);
+	/* The kernel reports a directory the root cannot reach as "(unreachable)/..." and glibc's
+	 * getcwd fails on it: the last word on whether the cwd lies inside. */
+	char buf[4096];
+	if (!getcwd(buf, sizeof(buf)) && errno != ERANGE)
+		return error_set(err, EXDEV, "working directory %s lies outside the container: refused", dir);
 	return 0;
 }

@@ -9,3 +9,7 @@
  * everything the plan lists, make the root read-only when asked, pivot into it and
  * change to the plan's working directory. */
 int rootfs_enter(struct run_plan *plan, struct error *err);
+
+/* Change to dir in the root the process is in (after pivot_root or setns), through no magic
+ * link, and check that the root reaches it (CVE-2024-21626). Returns 0, or -1 with err. */
+int rootfs_chdir(const char *dir, struct error *err);

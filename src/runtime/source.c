@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "image/imagefile.h"
 #include "image/imagefile_unpack.h"
@@ -110,14 +111,24 @@ static int use_image_file(struct start_target *t, const struct source_paths *pat
 		t->src.image_file = t->image_file;
 		return 0;
 	}
+	return source_unpack_image_file(t, paths, why, err);
+}
+
+int source_unpack_image_file(struct start_target *t, const struct source_paths *paths, const char *why,
+                             struct error *err)
+{
 	cleanup_free char *dir = NULL;
-	if (imagefile_unpack_cached(t->image_file, paths->cache, &dir, err) < 0)
+	free(t->notice);
+	t->notice = NULL;
+	if (imagefile_unpack_cached(t->image_file, paths->cache, &dir, &t->tree_lock_fd, err) < 0)
 		return -1;
+	strv_free(t->layer_dirs);
 	if (asprintf(&t->notice, "burrow: %s: FUSE is unusable (%s); unpacked it once into %s", t->image_file,
 	             why, dir) < 0 ||
 	    !(t->layer_dirs = calloc(1, sizeof(char *))) || strv_push(&t->layer_dirs, dir) < 0)
 		return error_set(err, ENOMEM, "out of memory");
 	t->src.layers = t->layer_dirs;
+	t->src.image_file = NULL;
 	return 0;
 }
 
@@ -189,7 +200,7 @@ int source_open_start(const char *arg, const struct source_paths *paths, struct 
                       struct error *err)
 {
 	memset(t, 0, sizeof(*t));
-	t->store_lock_fd = -1;
+	t->store_lock_fd = t->tree_lock_fd = -1;
 	if (source_is_image_file(arg))
 		return open_file_target(arg, paths, t, err);
 	struct error container_err;
@@ -215,7 +226,7 @@ int source_open_run(const char *arg, const struct source_paths *paths, struct st
                     struct error *err)
 {
 	memset(t, 0, sizeof(*t));
-	t->store_lock_fd = -1;
+	t->store_lock_fd = t->tree_lock_fd = -1;
 	if (source_is_image_file(arg))
 		return open_file_target(arg, paths, t, err);
 	return open_image_target(arg, paths, false, t, err);
@@ -300,5 +311,5 @@ void start_target_free(struct start_target *t)
 	if (t->store_lock_fd >= 0)
 		store_unlock(t->store_lock_fd);
 	memset(t, 0, sizeof(*t));
-	t->store_lock_fd = -1;
+	t->store_lock_fd = t->tree_lock_fd = -1;
 }

@@ -30,6 +30,7 @@ struct start_target {
 	char *image_file;  /* an image file's absolute path */
 	char *notice;      /* one line for the user about how the start goes (an image file unpacked) */
 	int store_lock_fd; /* held while an image runs without a container, so gc leaves its layers */
+	int tree_lock_fd;  /* held while an unpacked image file is in use, so gc leaves its tree */
 };
 
 /* MODEL.md rule 1: arg names an existing regular file and contains '/' or ends in .sqsh or .sqfs.
@@ -45,6 +46,11 @@ int source_open_start(const char *arg, const struct source_paths *paths, struct 
 int source_open_run(const char *arg, const struct source_paths *paths, struct start_target *t,
                     struct error *err);
 void start_target_free(struct start_target *t);
+
+/* The fallback where FUSE is unusable (why says so, for the notice): t's image file unpacked
+ * once into the cache and used as its only layer instead of a FUSE mount. */
+int source_unpack_image_file(struct start_target *t, const struct source_paths *paths, const char *why,
+                             struct error *err);
 
 /* Make container name from the image arg names (found in the store, else pulled), holding the
  * store's shared lock from the lookup until the container records its layers, which gc keeps

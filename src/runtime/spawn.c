@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 /* What a child tells the parent when the start fails before exec. */
 struct child_report {
 	int exit_code;
+	bool fuse_failed; /* the image file's FUSE mount failed (plan.h) */
 	char msg[ERROR_MSG_MAX];
 };
 
@@ -52,13 +54,18 @@ void spawn_signal_set(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
-static _Noreturn void child_fail(int report_fd, int exit_code, const struct error *err)
+static _Noreturn void child_fail_fuse(int report_fd, int exit_code, const struct error *err, bool fuse_failed)
 {
-	struct child_report rep = {.exit_code = exit_code};
+	struct child_report rep = {.exit_code = exit_code, .fuse_failed = fuse_failed};
 	snprintf(rep.msg, sizeof(rep.msg), "%s", err->msg);
 	ssize_t ignored = write(report_fd, &rep, sizeof(rep));
 	(void)ignored;
 	_exit(exit_code);
+}
+
+static _Noreturn void child_fail(int report_fd, int exit_code, const struct error *err)
+{
+	child_fail_fuse(report_fd, exit_code, err, false);
 }
 
 static const char *env_path(char *const *env)
@@ -106,10 +113,24 @@ static _Noreturn void exec_program(const struct run_plan *plan, const struct spa
 	if (ops && ops->before_exec && ops->before_exec(ops->ctx, plan, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	/* CVE-2024-21626: nothing but stdio and what the caller asked to preserve reaches the
+	 * program, whatever burrow or its caller left open (docs/security.md). Before the process
+	 * settings: a seccomp filter among them may forbid close_range. */
+	if (close_range(3 + plan->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		error_errno(&err, "close descriptors");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
 	if (process_setup_final(&plan->process, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	int code = spawn_exec(plan->argv, plan->env, &err);
 	child_fail(report_fd, code, &err);
+}
+
+static int make_nondumpable(struct error *err)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return error_errno(err, "make burrow non-dumpable");
+	return 0;
 }
 
 static int status_to_exit(int status)
@@ -263,9 +284,11 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 		if (join_user_namespace(plan, ns_fds, clone_flags(plan), &err) < 0)
 			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	} else if (sync_fd < 0) {
-		/* Our own single-id maps we write ourselves, sparing a round trip with the parent. */
+		/* Our own single-id maps we write ourselves, sparing a round trip with the parent.
+		 * /proc/self/uid_map is ours to write only while we are dumpable. */
 		if (!plan->new_pid && getppid() != parent)
 			_exit(SPAWN_EXIT_SETUP);
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		if (idmap_apply(0, &plan->uids, &plan->gids, &err) < 0)
 			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	} else {
@@ -293,6 +316,14 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 		}
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	}
+	/* CVE-2019-5736: until exec this process (and, with a PID namespace, the init that stays)
+	 * is burrow, and the container sees it. Non-dumpable, its /proc/PID/exe needs
+	 * CAP_SYS_PTRACE in the user namespace its memory was made in: the host's, since it was
+	 * forked, not exec'd, into the new one. exec makes the program dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		error_errno(&err, "make burrow non-dumpable");
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+	}
 	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
 		error_errno(&err, "hostname %s", plan->hostname);
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
@@ -300,7 +331,7 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 	if (plan->network_none && !plan->ns_join[PLAN_NS_NET] && loopback_up(&err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (rootfs_enter(plan, &err) < 0)
-		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+		child_fail_fuse(report_fd, SPAWN_EXIT_SETUP, &err, plan->fuse_failed);
 	if (!plan->new_pid)
 		exec_program(plan, ops, report_fd, old_mask);
 	pid_t pid = fork();
@@ -401,6 +432,12 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 	        .exit_signal = SIGCHLD,
 	};
 	pid_t parent = getpid();
+	/* The parent stays, visible to the container in the host's PID namespace: non-dumpable,
+	 * as the child is below (CVE-2019-5736). A child that maps its own ids starts at once,
+	 * so before the clone; newuidmap needs a dumpable child, so the parent's own flag
+	 * waits for the maps there (the child runs nothing of the container's before). */
+	if (child_maps && make_nondumpable(err) < 0)
+		goto out;
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {
 		error_errno(err, "create namespaces (see 'burrow check')");
@@ -419,6 +456,11 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 	close(report[1]);
 	sync[0] = report[1] = -1;
 	if (!child_maps && idmap_apply(pid, &plan->uids, &plan->gids, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	if (!child_maps && make_nondumpable(err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto out;
@@ -447,6 +489,7 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 		rep.msg[sizeof(rep.msg) - 1] = '\0';
 		error_set(err, 0, "%s", rep.msg);
 		rc = n == (ssize_t)sizeof(rep) ? rep.exit_code : SPAWN_EXIT_SETUP;
+		plan->fuse_failed = n == (ssize_t)sizeof(rep) && rep.fuse_failed;
 		goto out;
 	}
 	/* The program runs: its record lets exec and list find it until it ends. */

@@ -9,13 +9,11 @@ load fixtures/lab
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest)
-	export PLAIN
+	lab_setup_plain busybox:latest
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR/plain"
+	lab_teardown
 }
 
 setup() { burrow_setup; }
@@ -34,22 +32,27 @@ changed_container() {
 		rm /linuxrc && rm -rf /sbin && mkdir /sbin && echo only > /sbin/only'
 }
 
+# EXPORTED (unpacked into TEST_TMP/x) is IMAGE with exactly the changes changed_container makes:
+# the image's paths less /linuxrc and /sbin's contents, plus /added, /sbin/only and the mount
+# points the start made in the upper dir (hosts, resolv.conf, home).
+has_the_changes() {
+	paths_in "$1" | grep -vx -e /linuxrc -e '/sbin/.*' >"$TEST_TMP/expected"
+	printf '%s\n' /added /sbin/only /etc/hosts /etc/resolv.conf "$(user_home)" >>"$TEST_TMP/expected"
+	paths_in "$2" >"$TEST_TMP/listed"
+	same "$(sort "$TEST_TMP/listed")" "$(sort "$TEST_TMP/expected")"
+	unsquashfs -q -d "$TEST_TMP/x" "$2" >/dev/null
+	same "$(cat "$TEST_TMP/x/added")" added
+	same "$(cat "$TEST_TMP/x/etc/hostname")" changed
+	same "$(cat "$TEST_TMP/x/sbin/only")" only
+}
+
 @test "export writes NAME.sqsh with the container's changes on top of its image" {
 	changed_container
 	run --separate-stderr as_user burrow export box
 	[ "$status" -eq 0 ]
 	same "$output" box.sqsh
 	as_user burrow import -o image.sqsh "$PLAIN/busybox:latest" >/dev/null
-	# Exactly the changes: the image's paths less /linuxrc and /sbin's contents, plus /added,
-	# /sbin/only and the mount points the start made in the upper dir (hosts, resolv.conf, home).
-	paths_in "$TEST_TMP/image.sqsh" | grep -vx -e /linuxrc -e '/sbin/.*' >"$TEST_TMP/expected"
-	printf '%s\n' /added /sbin/only /etc/hosts /etc/resolv.conf "$(user_home)" >>"$TEST_TMP/expected"
-	paths_in "$TEST_TMP/box.sqsh" >"$TEST_TMP/listed"
-	same "$(sort "$TEST_TMP/listed")" "$(sort "$TEST_TMP/expected")"
-	unsquashfs -q -d "$TEST_TMP/x" "$TEST_TMP/box.sqsh" >/dev/null
-	same "$(cat "$TEST_TMP/x/added")" added
-	same "$(cat "$TEST_TMP/x/etc/hostname")" changed
-	same "$(cat "$TEST_TMP/x/sbin/only")" only
+	has_the_changes "$TEST_TMP/image.sqsh" "$TEST_TMP/box.sqsh"
 }
 
 @test "export carries the container's image config as /.burrow/config.json" {
@@ -108,11 +111,81 @@ changed_container() {
 	same "$(find "$TEST_TMP" -maxdepth 1 -name '*plain.sqsh*')" ""
 }
 
-@test "export of a container made from an image file refuses with one line and writes nothing" {
+# Writes image.sqsh from busybox:latest with /etc/marked owned by 1000:100 (as import.bats marks
+# a layer file), makes container fromfile from it and changes it as changed_container does, and
+# also makes /etc/hostname mode 0700.
+changed_file_container() {
+	as_user burrow pull -q "$PLAIN/busybox:latest" >/dev/null
+	local layer
+	for layer in "$BURROW_CACHE_PATH"/layers/sha256/*; do
+		[ -e "$layer/bin/busybox" ] && break
+	done
+	as_user sh -c "echo marked > $layer/etc/marked"
+	as_user setfattr -n user.rootlesscontainers -v 0x08e8071064 "$layer/etc/marked"
 	as_user burrow import -o image.sqsh "$PLAIN/busybox:latest" >/dev/null
-	as_user burrow create --name fromfile "$TEST_TMP/image.sqsh"
+	as_user burrow create --name fromfile "$TEST_TMP/image.sqsh" >/dev/null
+	as_user burrow start --rw --root --no-cwd fromfile sh -c 'echo added > /added &&
+		echo changed > /etc/hostname && chmod 0700 /etc/hostname && rm /linuxrc &&
+		rm -rf /sbin && mkdir /sbin && echo only > /sbin/only' 2>/dev/null
+}
+
+# "MODE UID/GID PATH" of each entry of FILE, by path.
+owners_in() {
+	unsquashfs -lln "$1" | awk '{print $1, $2, $6}' | sed 's| squashfs-root| |' | sort -k3
+}
+
+@test "export of a container made from an image file merges its changes into the file's tree" {
+	changed_file_container
 	run --separate-stderr as_user burrow export fromfile
-	[ "$status" -eq 1 ]
-	one_error_line "made from the image file" "image.sqsh"
-	same "$(find "$TEST_TMP" -maxdepth 1 -name '*fromfile.sqsh*')" ""
+	[ "$status" -eq 0 ]
+	same "$output" fromfile.sqsh
+	has_the_changes "$TEST_TMP/image.sqsh" "$TEST_TMP/fromfile.sqsh"
+	same "$(cat "$TEST_TMP/x/etc/marked")" marked
+}
+
+@test "export of a container made from an image file keeps the file's owners and the changed modes" {
+	changed_file_container
+	as_user burrow export fromfile >/dev/null
+	owners_in "$TEST_TMP/image.sqsh" >"$TEST_TMP/image.owners"
+	owners_in "$TEST_TMP/fromfile.sqsh" >"$TEST_TMP/export.owners"
+	grep -qx -- '-rw-r--r-- 1000/100 /etc/marked' "$TEST_TMP/image.owners"
+	grep -qx -- '-rw-r--r-- 1000/100 /etc/marked' "$TEST_TMP/export.owners"
+	grep -qx -- '-rwx------ 0/0 /etc/hostname' "$TEST_TMP/export.owners"
+	grep -qx -- '-rw-r--r-- 0/0 /added' "$TEST_TMP/export.owners"
+	# Everything the container left alone is as the file has it.
+	same "$(grep -v -e ' /etc/hostname$' -e ' /etc$' -e ' /$' -e ' /sbin' "$TEST_TMP/image.owners" |
+		grep -v -e ' /linuxrc$' -e ' /etc/hosts$' -e ' /etc/resolv.conf$' -e ' /home')" \
+		"$(grep -v -e ' /etc/hostname$' -e ' /etc$' -e ' /$' -e ' /sbin' -e ' /added$' "$TEST_TMP/export.owners" |
+			grep -v -e ' /etc/hosts$' -e ' /etc/resolv.conf$' -e ' /home')"
+}
+
+@test "export of a container made from an image file carries the file's config and is reproducible" {
+	changed_file_container
+	SOURCE_DATE_EPOCH=1700000000 as_user burrow export -o one.sqsh fromfile >/dev/null
+	SOURCE_DATE_EPOCH=1700000000 as_user burrow export -o two.sqsh fromfile >/dev/null
+	cmp "$TEST_TMP/one.sqsh" "$TEST_TMP/two.sqsh"
+	unsquashfs -q -d "$TEST_TMP/x" "$TEST_TMP/one.sqsh" >/dev/null
+	unsquashfs -q -d "$TEST_TMP/y" "$TEST_TMP/image.sqsh" >/dev/null
+	cmp "$TEST_TMP/x/.burrow/config.json" "$TEST_TMP/y/.burrow/config.json"
+	run --separate-stderr as_user burrow start --no-cwd "$TEST_TMP/one.sqsh" cat /added /etc/marked
+	[ "$status" -eq 0 ]
+	same "$output" "$(printf 'added\nmarked')"
+}
+
+@test "export and import refuse an unknown compression and a missing value alike" {
+	as_user burrow create --name plain "$BUSYBOX_ROOTFS"
+	local verb arg
+	for verb in export import; do
+		arg=plain
+		[ "$verb" = import ] && arg=$PLAIN/busybox:latest
+		run --separate-stderr as_user burrow "$verb" -c lzo "$arg"
+		[ "$status" -eq 2 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == "burrow $verb: unknown compression 'lzo' (zstd, gzip, lz4 or xz)"* ]]
+		run --separate-stderr as_user burrow "$verb" -f -o
+		[ "$status" -eq 2 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == "burrow $verb: option '-o' needs a value"* ]]
+	done
+	same "$(find "$TEST_TMP" -maxdepth 1 -name '*.sqsh*')" ""
 }

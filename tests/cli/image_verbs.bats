@@ -10,15 +10,14 @@ bats_require_minimum_version 1.5.0
 
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest multi:latest multiarch:latest)
+	lab_setup_plain busybox:latest multi:latest multiarch:latest
 	HTPASSWD=$(lab_registry "$LAB_DIR/htpasswd" htpasswd busybox:latest)
 	TOKEN_REGISTRY=$(lab_registry "$LAB_DIR/token" token)
-	export PLAIN HTPASSWD TOKEN_REGISTRY
+	export HTPASSWD TOKEN_REGISTRY
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR"/{plain,htpasswd,token}
+	lab_teardown
 }
 
 setup() { burrow_setup; }

@@ -9,14 +9,11 @@ bats_require_minimum_version 1.5.0
 
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest multi:latest hardlinks:latest \
-		multiarch:latest)
-	export PLAIN
+	lab_setup_plain busybox:latest multi:latest hardlinks:latest multiarch:latest
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR/plain"
+	lab_teardown
 }
 
 setup() { burrow_setup; }

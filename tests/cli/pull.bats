@@ -9,17 +9,16 @@ bats_require_minimum_version 1.5.0
 
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest busybox:oci multi:latest \
+	lab_setup_plain busybox:latest busybox:oci multi:latest \
 		hardlinks:latest zstd:latest multiarch:latest badblob/test:latest \
-		hostile/{absolute,bomb,device,dotdot,hardlink,hardlink-dotdot,longname,longpath,setuid,symlink,symlink-overwrite,symlink-parent,whiteout-dotdot,whiteout-escape,whiteout-symlink}:latest)
+		hostile/{absolute,bomb,device,dotdot,hardlink,hardlink-dotdot,longname,longpath,setuid,symlink,symlink-overwrite,symlink-parent,whiteout-dotdot,whiteout-escape,whiteout-symlink}:latest
 	HTPASSWD=$(lab_registry "$LAB_DIR/htpasswd" htpasswd busybox:latest)
 	TOKEN_REGISTRY=$(lab_registry "$LAB_DIR/token" token busybox:latest public/busybox:latest)
-	export PLAIN HTPASSWD TOKEN_REGISTRY
+	export HTPASSWD TOKEN_REGISTRY
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR"/{plain,htpasswd,token}
+	lab_teardown
 }
 
 setup() { burrow_setup; }

@@ -11,8 +11,7 @@ bats_require_minimum_version 1.5.0
 
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest badblob/test:latest)
+	lab_setup_plain busybox:latest badblob/test:latest
 	lab_registry "$LAB_DIR/token" token busybox:latest >/dev/null
 	PROXY=127.0.0.1:$("$lab/registry.sh" proxy "$LAB_DIR/plain" faults)
 	TOKEN_PROXY=127.0.0.1:$("$lab/registry.sh" proxy "$LAB_DIR/token" faults)
@@ -21,11 +20,11 @@ setup_file() {
 	LAYER=$(curl -sf "http://$PLAIN/v2/busybox/manifests/latest" \
 		-H 'Accept: application/vnd.docker.distribution.manifest.v2+json' | json 'd["layers"][0]["digest"]')
 	LAYER_SIZE=$(curl -sf -o /dev/null -w '%{size_download}' "http://$PLAIN/v2/busybox/blobs/$LAYER")
-	export PLAIN PROXY TOKEN_PROXY BLOB_STORE LAYER LAYER_SIZE
+	export PROXY TOKEN_PROXY BLOB_STORE LAYER LAYER_SIZE
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR"/{plain,token}
+	lab_teardown
 }
 
 setup() {

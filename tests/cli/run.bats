@@ -10,9 +10,7 @@ bats_require_minimum_version 1.5.0
 
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest multi:latest)
-	export PLAIN
+	lab_setup_plain busybox:latest multi:latest
 	# Busybox with a numeric USER, and with a named one (images.sh has none with USER).
 	local layout=$BATS_FILE_TMPDIR/user-oci
 	umoci init --layout "$layout"
@@ -30,7 +28,7 @@ setup_file() {
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR/plain"
+	lab_teardown
 	rm -rf "$SHARED_CACHE"
 }
 

@@ -9,12 +9,11 @@ load fixtures/lab
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	PLAIN=$(lab_registry "$LAB_DIR/plain" plain busybox:latest multi:latest)
+	lab_setup_plain busybox:latest multi:latest
 	FILES=$(mktemp -d "${STAGE}/tmp/start-file.XXXXXX")
 	chown "$TEST_USER:" "$FILES"
 	chmod 0755 "$FILES"
-	export PLAIN FILES
+	export FILES
 	local cache=$FILES/cache
 	TEST_TMP=$FILES BURROW_CACHE_PATH=$cache as_user burrow pull -q "$PLAIN/busybox:latest" >/dev/null
 	# An owner and an xattr on one file of the layer, as import.bats does (uid 1000, gid 100).
@@ -48,7 +47,7 @@ setup_file() {
 }
 
 teardown_file() {
-	lab_stop "$LAB_DIR/plain"
+	lab_teardown
 	rm -rf "$FILES"
 }
 
@@ -61,6 +60,14 @@ setup() {
 teardown() {
 	chmod "$FUSE_MODE" /dev/fuse
 	burrow_teardown
+}
+
+# as_user with a /dev/fuse that opens but is no FUSE device (/dev/null bound over it, in a
+# mount namespace of its own): the fuse mount itself is refused after the open succeeded.
+as_user_fuse_refused() {
+	export -f as_user
+	unshare -m --propagation private bash -c 'mount --bind /dev/null /dev/fuse && as_user "$@"' \
+		as_user_fuse_refused "$@"
 }
 
 # PID's direct children, one pid a line.
@@ -222,14 +229,14 @@ children() {
 	[ "$status" -eq 1 ]
 	same "$output" /bin/busybox
 	[[ "$stderr" == *"FUSE is unusable (/dev/fuse is not readable and writable by you); unpacked it once into"* ]]
-	run as_user getfattr --absolute-names -n user.note "$BURROW_CACHE_PATH"/imagefiles/*/etc/marked
+	run as_user getfattr --absolute-names -n user.note "$BURROW_CACHE_PATH"/imagefiles/*/tree/etc/marked
 	[[ "$output" == *'user.note="kept"'* ]]
-	first=$(stat -c %i "$BURROW_CACHE_PATH"/imagefiles/*/bin/busybox)
+	first=$(stat -c %i "$BURROW_CACHE_PATH"/imagefiles/*/tree/bin/busybox)
 	chmod 0666 /dev/fuse
 	run --separate-stderr as_user env BURROW_FUSE=no burrow start "$FILES/busybox.sqsh" true
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"(BURROW_FUSE=no)"* ]]
-	same "$(stat -c %i "$BURROW_CACHE_PATH"/imagefiles/*/bin/busybox)" "$first"
+	same "$(stat -c %i "$BURROW_CACHE_PATH"/imagefiles/*/tree/bin/busybox)" "$first"
 }
 
 @test "check says whether image files will be served over FUSE or unpacked, and why" {
@@ -250,4 +257,111 @@ children() {
 	[ "$status" -eq 0 ]
 	same "$output" "entry: GREETING=hello from multi pwd=/app args=one"
 	same "$(cat "$BURROW_DATA_PATH/containers/r/image-file")" "$FILES/multi.sqsh"
+}
+
+@test "a fuse mount refused after /dev/fuse opened falls back to unpacking, saying so on one line" {
+	run --separate-stderr as_user_fuse_refused burrow start "$FILES/busybox.sqsh" sh -c 'readlink /bin/sh; touch /x'
+	[ "$status" -eq 1 ]
+	same "$output" /bin/busybox
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[[ "${stderr_lines[0]}" == "burrow: $FILES/busybox.sqsh: FUSE is unusable (mount fuse (see 'burrow check'): Invalid argument); unpacked it once into $BURROW_CACHE_PATH/imagefiles/"*/tree ]]
+	[[ "${stderr_lines[1]}" == *"Read-only file system"* ]]
+	run as_user_fuse_refused burrow run --rm --name c "$FILES/multi.sqsh" one
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"entry: GREETING=hello from multi pwd=/app args=one"* ]]
+}
+
+@test "hard links in the file stay hard links in the unpacked tree" {
+	local tree=$TEST_TMP/links
+	cp -a "$BUSYBOX_ROOTFS" "$tree"
+	mkdir -p "$tree/a/b"
+	echo same >"$tree/a/one"
+	ln "$tree/a/one" "$tree/a/b/two"
+	ln "$tree/a/one" "$tree/three"
+	mksquashfs "$tree" "$TEST_TMP/links.sqsh" -all-root -quiet -noappend >/dev/null
+	chown "$TEST_USER:" "$TEST_TMP/links.sqsh"
+	run --separate-stderr as_user env BURROW_FUSE=no burrow start "$TEST_TMP/links.sqsh" \
+		stat -c '%h %i %n' /a/one /a/b/two /three
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	local ino
+	ino=$(echo "${lines[0]}" | cut -d' ' -f2)
+	same "$output" "$(printf '3 %s /a/one\n3 %s /a/b/two\n3 %s /three' "$ino" "$ino" "$ino")"
+}
+
+# Unpack a copy of busybox.sqsh named NAME (in TEST_TMP) and print its tree's key dir.
+unpacked_copy() {
+	cp "$FILES/busybox.sqsh" "$TEST_TMP/$1"
+	chown "$TEST_USER:" "$TEST_TMP/$1"
+	as_user env BURROW_FUSE=no burrow start "$TEST_TMP/$1" true 2>/dev/null
+	grep -lx "$TEST_TMP/$1" "$BURROW_CACHE_PATH"/imagefiles/*/source | xargs dirname
+}
+
+@test "gc removes unpacked trees whose file is gone or changed, and keeps the others" {
+	local kept gone changed
+	kept=$(unpacked_copy kept.sqsh)
+	gone=$(unpacked_copy gone.sqsh)
+	changed=$(unpacked_copy changed.sqsh)
+	rm "$TEST_TMP/gone.sqsh"
+	echo more >>"$TEST_TMP/changed.sqsh"
+	run as_user burrow gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed unpacked image file $gone ("* ]]
+	[[ "$output" == *"removed unpacked image file $changed ("* ]]
+	[[ "$output" != *"$kept"* ]]
+	[[ "$output" == *", 2 unpacked image files: "* ]]
+	[ -d "$kept/tree/bin" ]
+	[ ! -e "$gone" ]
+	[ ! -e "$changed" ]
+}
+
+@test "gc --dry-run lists a stale unpacked tree and removes nothing" {
+	local gone
+	gone=$(unpacked_copy gone.sqsh)
+	rm "$TEST_TMP/gone.sqsh"
+	run as_user burrow gc --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"would remove unpacked image file $gone ("* ]]
+	[[ "$output" == *"would free "*", 1 unpacked image file: "* ]]
+	[ -d "$gone/tree/bin" ]
+}
+
+@test "gc leaves the unpacked tree of a running start, even when its file is gone" {
+	cp "$FILES/busybox.sqsh" "$TEST_TMP/running.sqsh"
+	chown "$TEST_USER:" "$TEST_TMP/running.sqsh"
+	as_user mkdir "$TEST_TMP/ctl"
+	as_user env BURROW_FUSE=no burrow start -m "$TEST_TMP/ctl:/ctl" "$TEST_TMP/running.sqsh" \
+		sh -c 'while [ ! -e /ctl/stop ]; do sleep 0.1; done' 3>&- >/dev/null 2>&1 &
+	local pid=$! i
+	for i in $(seq 1 100); do
+		[ -n "$(ls "$BURROW_CACHE_PATH"/imagefiles/*/source 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	local dir
+	dir=$(dirname "$BURROW_CACHE_PATH"/imagefiles/*/source)
+	rm "$TEST_TMP/running.sqsh"
+	run as_user burrow gc
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$dir"* ]]
+	[ -d "$dir/tree/bin" ]
+	touch "$TEST_TMP/ctl/stop"
+	wait "$pid"
+	run as_user burrow gc
+	[[ "$output" == *"removed unpacked image file $dir ("* ]]
+	[ ! -e "$dir" ]
+}
+
+@test "gc sweeps what a killed unpack left and leaves an unpack still being written" {
+	local files=$BURROW_CACHE_PATH/imagefiles
+	as_user mkdir -p "$files/.tmp-999999-1-2-3-4.0/tree/etc" "$files/.tmp-999998-1-2-3-4.0/tree"
+	as_user flock "$files/.tmp-999998-1-2-3-4.0" sleep 30 3>&- &
+	local holder=$!
+	sleep 0.3
+	run as_user burrow gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed temporary $files/.tmp-999999-1-2-3-4.0 ("* ]]
+	[ ! -e "$files/.tmp-999999-1-2-3-4.0" ]
+	[ -d "$files/.tmp-999998-1-2-3-4.0/tree" ]
+	kill "$holder"
+	wait "$holder" || true
 }

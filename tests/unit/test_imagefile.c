@@ -262,6 +262,57 @@ static void test_truncated_or_foreign_files_are_refused(void **state)
 	assert_int_equal(open_cut(f, 0), -1);
 }
 
+static struct flat_node *child(const struct flat_node *dir, const char *name)
+{
+	for (size_t i = 0; i < dir->nchildren; i++)
+		if (strcmp(dir->children[i]->name, name) == 0)
+			return dir->children[i];
+	return NULL;
+}
+
+/* flatten_imagefile: the image below a layer dir, the layer's names winning, the image's read
+ * through the cursor with their owners, modes and data. */
+static void test_flatten_below_a_layer(void **state)
+{
+	struct fixture *f = *state;
+	char upper[128], path[256];
+	snprintf(upper, sizeof(upper), "%s/upper", f->dir);
+	assert_int_equal(mkdir(upper, 0755), 0);
+	write_file(upper, "hello", "changed\n", 8);
+	write_file(upper, "new", "new\n", 4);
+	snprintf(path, sizeof(path), "%s/sub", upper);
+	assert_int_equal(mkdir(path, 0750), 0);
+	write_file(upper, "sub/more", "more\n", 5);
+
+	struct error err;
+	struct flat_tree tree;
+	assert_int_equal(flatten_init(&tree, &err), 0);
+	char *layers[] = {upper, NULL};
+	assert_int_equal(flatten_layers(&tree, layers, &err), 0);
+	assert_int_equal(flatten_imagefile(&tree, f->img, &err), 0);
+	const struct flat_node *hello = child(tree.root, "hello"), *sub = child(tree.root, "sub");
+	assert_non_null(hello);
+	assert_non_null(sub);
+	assert_false(flatten_from_image(&tree, hello));
+	assert_int_equal(hello->size, 8);
+	assert_non_null(child(tree.root, "new"));
+	assert_non_null(child(sub, "more"));
+	const struct flat_node *big = child(sub, "big"), *link = child(tree.root, "link");
+	assert_non_null(big);
+	assert_true(flatten_from_image(&tree, big));
+	assert_int_equal(big->size, BIG_SIZE);
+	assert_non_null(link);
+	assert_string_equal(link->link_target, "sub/big");
+	char *data = malloc(BIG_SIZE);
+	uint64_t at = 0;
+	for (long n; at < BIG_SIZE && (n = flatten_image_read(&tree, big, at, data + at, BIG_SIZE - at)) > 0;)
+		at += (uint64_t)n;
+	assert_int_equal(at, BIG_SIZE);
+	assert_memory_equal(data, f->big, BIG_SIZE);
+	free(data);
+	flatten_free(&tree);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +322,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_symlink_and_missing_names, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_path, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_truncated_or_foreign_files_are_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_flatten_below_a_layer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
