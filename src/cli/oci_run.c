@@ -1,6 +1,7 @@
 /* burrow oci create, start and run: flags, then the lifecycle library. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/oci.h"
@@ -15,6 +16,7 @@ struct launch_flags {
 	const char *console_socket;
 	bool detach;
 	const char *id;
+	unsigned int preserve_fds;
 };
 
 /* create and run share their flags; run alone takes -d. */
@@ -51,10 +53,16 @@ static int parse_launch(const char *verb, int argc, char **argv, bool allow_deta
 				return oci_cli_usage(verb, "unknown option '-d'");
 			f->detach = true;
 			break;
-		case 'F':
-			if (strcmp(optarg, "0") != 0)
-				return oci_cli_usage(verb, "--preserve-fds is not supported");
+		case 'F': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || n > 1024)
+				return oci_cli_usage(verb,
+				                     "--preserve-fds takes a number of descriptors, not '%s'",
+				                     optarg);
+			f->preserve_fds = (unsigned int)n;
 			break;
+		}
 		case 'N':
 		case 'K':
 		case 'k':
@@ -79,6 +87,8 @@ static int load(const struct oci_cli *g, const struct launch_flags *f, struct oc
 {
 	if (oci_bundle_load(f->bundle, b, err) < 0)
 		return oci_cli_fail(g, err);
+	/* Descriptors 3 to 3+N-1 of ours reach the program (runc's --preserve-fds). */
+	b->plan.preserve_fds = f->preserve_fds;
 	for (size_t i = 0; b->warnings && b->warnings[i]; i++)
 		fprintf(stderr, "burrow: warning: %s\n", b->warnings[i]);
 	return 0;

@@ -326,6 +326,16 @@ got-term"
 	jq -e '.ociVersionMax and (.hooks | index("createRuntime")) and (.linux.namespaces | index("user"))' <<<"$output"
 }
 
+@test "run --preserve-fds passes descriptors 3 and up to the program, and only those" {
+	set_args sh -c 'cat <&3; cat <&4 2>/dev/null || echo no-4'
+	echo preserved >"$TEST_TMP/in"
+	chown "$TEST_USER:" "$TEST_TMP/in"
+	run --separate-stderr as_user sh -c "exec 3<'$TEST_TMP/in' 4<'$TEST_TMP/in'; burrow oci --root '$(oci_root)' run --preserve-fds 1 -b '$TEST_TMP/bundle' c"
+	[ "$status" -eq 0 ]
+	same "$output" "preserved
+no-4"
+}
+
 @test "global options runc callers pass are accepted" {
 	set_args true
 	run --separate-stderr as_user burrow oci --root "$(oci_root)" --debug --rootless=true --systemd-cgroup \
