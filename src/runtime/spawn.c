@@ -106,9 +106,12 @@ int spawn_exec(char *const *argv, char *const *env, struct error *err)
 	return SPAWN_EXIT_NOT_EXEC;
 }
 
-static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, const sigset_t *old_mask)
+static _Noreturn void exec_program(const struct run_plan *plan, const struct spawn_ops *ops, int report_fd,
+                                   const sigset_t *old_mask)
 {
 	struct error err;
+	if (ops && ops->before_exec && ops->before_exec(ops->ctx, plan, &err) < 0)
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	/* CVE-2024-21626: nothing but stdio and what the caller asked to preserve reaches the
 	 * program, whatever burrow or its caller left open (docs/security.md). Before the process
@@ -268,8 +271,8 @@ static int clone_flags(const struct run_plan *plan)
 	return flags;
 }
 
-static _Noreturn void child_main(struct run_plan *plan, const int *ns_fds, int sync_fd, int report_fd,
-                                 const sigset_t *old_mask, pid_t parent)
+static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *ops, const int *ns_fds,
+                                 int sync_fd, int report_fd, const sigset_t *old_mask, pid_t parent)
 {
 	struct error err;
 	error_clear(&err);
@@ -330,14 +333,14 @@ static _Noreturn void child_main(struct run_plan *plan, const int *ns_fds, int s
 	if (rootfs_enter(plan, &err) < 0)
 		child_fail_fuse(report_fd, SPAWN_EXIT_SETUP, &err, plan->fuse_failed);
 	if (!plan->new_pid)
-		exec_program(plan, report_fd, old_mask);
+		exec_program(plan, ops, report_fd, old_mask);
 	pid_t pid = fork();
 	if (pid < 0) {
 		error_errno(&err, "fork");
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
 	if (pid == 0)
-		exec_program(plan, report_fd, old_mask);
+		exec_program(plan, ops, report_fd, old_mask);
 	close(report_fd);
 	_exit(spawn_supervise(pid, plan->new_pid));
 }
@@ -395,6 +398,11 @@ static void image_service_close(struct image_service *s)
 
 int spawn_run(struct run_plan *plan, struct error *err)
 {
+	return spawn_run_with(plan, NULL, err);
+}
+
+int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct error *err)
+{
 	sigset_t set, old_mask;
 	spawn_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, &old_mask);
@@ -441,7 +449,7 @@ int spawn_run(struct run_plan *plan, struct error *err)
 		close(report[0]);
 		if (image.sock[0] >= 0)
 			close(image.sock[0]);
-		child_main(plan, ns_fds, sync[0], report[1], &old_mask, parent);
+		child_main(plan, ops, ns_fds, sync[0], report[1], &old_mask, parent);
 	}
 	if (sync[0] >= 0)
 		close(sync[0]);
@@ -465,6 +473,11 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	}
 	if (plan->overlay.image_file)
 		image_service_serve(&image, plan);
+	if (ops && ops->created && ops->created(ops->ctx, pid, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
 	struct child_report rep;
 	ssize_t n;
 	do
