@@ -42,6 +42,7 @@ static const struct verb verbs[] = {
          "logout REGISTRY                      remove saved credentials for a registry"},
         {"info", cmd_info,
          "info [--json]                        settings, where each came from, config files"},
+        {"oci", cmd_oci, "oci [--root DIR] COMMAND ...         the OCI runtime, as runc (see docs/oci.md)"},
 };
 
 static void usage(FILE *out)
@@ -86,6 +87,17 @@ int cli_usage_error(const char *verb, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
+	/* Installed as runc or burrow-runc (a symlink), burrow is the OCI runtime alone. */
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (strcmp(self, "runc") == 0 || strcmp(self, "burrow-runc") == 0) {
+		struct error err;
+		error_clear(&err);
+		if (config_load(&err) < 0) {
+			cli_report(&err);
+			return 2;
+		}
+		return cmd_oci(argc, argv);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

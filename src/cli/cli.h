@@ -27,6 +27,7 @@ int cmd_logout(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_oci(int argc, char **argv);
 
 /* Pull text (a registry reference) into the store, with progress on stderr by verbosity
  * (0 quiet, 1 on a terminal, 2 a line per layer); print_name prints the stored name on stdout. */

@@ -367,6 +367,8 @@ fail:
 
 int plan_resolve_in_root(struct run_plan *plan, int root_fd, struct error *err)
 {
+	if (plan->oci)
+		return 0;
 	struct identity *id = &plan->identity;
 	if (choose_shell(root_fd, id, err) < 0 || fill_identity_mounts(plan, root_fd, err) < 0)
 		return -1;

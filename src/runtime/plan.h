@@ -42,7 +42,8 @@ struct plan_mount {
 	char *target; /* absolute path inside the container */
 	char *data;   /* TMPFS: fsconfig options "mode=1777,size=..."; CONTENT: bytes; SYMLINK: link text */
 	bool readonly;
-	bool optional; /* skip when the source (or, with PLAN_CREATE_NONE, the mount point) is missing */
+	bool optional;      /* skip when the source (or, with PLAN_CREATE_NONE, the mount point) is missing */
+	unsigned int attrs; /* MOUNT_ATTR_NOSUID/NODEV/NOEXEC set on the mount besides readonly */
 };
 
 /* A root made of image layers: an overlay mounted inside the namespace (userxattr). */
@@ -128,6 +129,9 @@ struct run_plan {
 	char **readonly_paths; /* inside the container: made read-only; missing ones skipped */
 	char **sysctls;        /* "key=value", written under /proc/sys inside the namespaces */
 
+	/* An OCI bundle's plan (src/oci/): argv, env, workdir and every mount come from its
+	 * config.json; plan_resolve_in_root adds no identity files and chooses no workdir. */
+	bool oci;
 	/* For the running instance's record: the container's name or the image's label. */
 	char *label;
 	bool label_is_container;

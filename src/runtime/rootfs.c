@@ -194,6 +194,9 @@ static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, st
 		want_file = m->create == PLAN_CREATE_FILE;
 	if (m->readonly && set_readonly(mnt_fd, true) < 0)
 		return error_errno(err, "make %s read-only", m->target);
+	struct mount_attr extra = {.attr_set = m->attrs};
+	if (m->attrs && mount_setattr(mnt_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &extra, sizeof(extra)) < 0)
+		return error_errno(err, "mount options of %s", m->target);
 	return attach(mnt_fd, root_fd, m->target, want_file, err);
 }
 

@@ -97,9 +97,12 @@ int spawn_exec(char *const *argv, char *const *env, struct error *err)
 	return SPAWN_EXIT_NOT_EXEC;
 }
 
-static _Noreturn void exec_program(const struct run_plan *plan, int report_fd, const sigset_t *old_mask)
+static _Noreturn void exec_program(const struct run_plan *plan, const struct spawn_ops *ops, int report_fd,
+                                   const sigset_t *old_mask)
 {
 	struct error err;
+	if (ops && ops->before_exec && ops->before_exec(ops->ctx, plan, &err) < 0)
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		error_errno(&err, "no_new_privs");
@@ -162,8 +165,8 @@ static int loopback_up(struct error *err)
 	return rc < 0 ? -1 : 0;
 }
 
-static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_fd, const sigset_t *old_mask,
-                                 pid_t parent)
+static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *ops, int sync_fd,
+                                 int report_fd, const sigset_t *old_mask, pid_t parent)
 {
 	struct error err;
 	error_clear(&err);
@@ -190,14 +193,14 @@ static _Noreturn void child_main(struct run_plan *plan, int sync_fd, int report_
 	if (rootfs_enter(plan, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (!plan->new_pid)
-		exec_program(plan, report_fd, old_mask);
+		exec_program(plan, ops, report_fd, old_mask);
 	pid_t pid = fork();
 	if (pid < 0) {
 		error_errno(&err, "fork");
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
 	if (pid == 0)
-		exec_program(plan, report_fd, old_mask);
+		exec_program(plan, ops, report_fd, old_mask);
 	close(report_fd);
 	_exit(spawn_supervise(pid, true));
 }
@@ -255,6 +258,11 @@ static void image_service_close(struct image_service *s)
 
 int spawn_run(struct run_plan *plan, struct error *err)
 {
+	return spawn_run_with(plan, NULL, err);
+}
+
+int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct error *err)
+{
 	sigset_t set, old_mask;
 	spawn_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, &old_mask);
@@ -290,7 +298,7 @@ int spawn_run(struct run_plan *plan, struct error *err)
 		close(report[0]);
 		if (image.sock[0] >= 0)
 			close(image.sock[0]);
-		child_main(plan, sync[0], report[1], &old_mask, parent);
+		child_main(plan, ops, sync[0], report[1], &old_mask, parent);
 	}
 	if (sync[0] >= 0)
 		close(sync[0]);
@@ -309,6 +317,11 @@ int spawn_run(struct run_plan *plan, struct error *err)
 	}
 	if (plan->overlay.image_file)
 		image_service_serve(&image, plan);
+	if (ops && ops->created && ops->created(ops->ctx, pid, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
 	struct child_report rep;
 	ssize_t n;
 	do

@@ -18,6 +18,19 @@
  * SPAWN_EXIT_* status with err filled when the start itself failed. */
 int spawn_run(struct run_plan *plan, struct error *err);
 
+/* What a caller may add to a start (the OCI face: its lifecycle and hooks). */
+struct spawn_ops {
+	/* In the parent once the child exists with its ids mapped, before it is waited for; -1
+	 * with err stops the start (the child is killed). */
+	int (*created)(void *ctx, pid_t pid, struct error *err);
+	/* In the process that execs the program, inside the container's root, last before exec;
+	 * -1 with err fails the start. */
+	int (*before_exec)(void *ctx, const struct run_plan *plan, struct error *err);
+	void *ctx;
+};
+/* spawn_run with ops (NULL: none). */
+int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct error *err);
+
 /* Exec argv with env as execvpe would, looking argv[0] up in env's PATH, never through a shell.
  * Returns only on failure: SPAWN_EXIT_NOT_FOUND or SPAWN_EXIT_NOT_EXEC, with err filled. */
 int spawn_exec(char *const *argv, char *const *env, struct error *err);
