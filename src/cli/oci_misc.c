@@ -81,7 +81,7 @@ int oci_cmd_features(const struct oci_cli *g, int argc, char **argv)
 	      "    \"capabilities\": [\"CAP_CHOWN\", \"CAP_DAC_OVERRIDE\", \"CAP_FOWNER\", \"CAP_KILL\", "
 	      "\"CAP_SETGID\", \"CAP_SETUID\", \"CAP_SYS_ADMIN\", \"CAP_NET_BIND_SERVICE\"],\n"
 	      "    \"cgroup\": {\"v1\": false, \"v2\": false, \"systemd\": false, \"systemdUser\": false},\n"
-	      "    \"seccomp\": {\"enabled\": false},\n"
+	      "    \"seccomp\": {\"enabled\": true},\n"
 	      "    \"apparmor\": {\"enabled\": false},\n"
 	      "    \"selinux\": {\"enabled\": false},\n"
 	      "    \"intelRdt\": {\"enabled\": false},\n"

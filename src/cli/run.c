@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "runtime/container.h"
@@ -14,6 +16,8 @@
 #include "runtime/idmap.h"
 #include "runtime/mountspec.h"
 #include "runtime/plan.h"
+#include "runtime/process_spec.h"
+#include "runtime/seccomp.h"
 #include "runtime/source.h"
 #include "runtime/spawn.h"
 #include "util/cleanup.h"
@@ -42,7 +46,16 @@ static const char usage_text[] =
         "      --read-only                   read-only root filesystem\n"
         "      --tmpfs DIR                   a fresh tmpfs on DIR\n"
         "      --network host|none           the host's network (default) or only lo\n"
-        "      --conf FILE                   settings, [environ] and [mounts] for this run\n";
+        "      --conf FILE                   settings, [environ] and [mounts] for this run\n"
+        "      --cap-add CAP, --cap-drop CAP capabilities inside (ALL; CAP_ optional)\n"
+        "      --ulimit NAME=SOFT[:HARD]     a resource limit (nofile, nproc, stack, ...)\n"
+        "      --security-opt OPT            no-new-privileges[=true|false], seccomp=FILE|unconfined,\n"
+        "                                    mask=/p1:/p2, unmask=/p1:/p2|ALL\n"
+        "      --group-add GID               an additional group inside (needs /etc/subgid)\n"
+        "      --oom-score-adj N             the program's oom_score_adj (raise only)\n"
+        "      --sysctl KEY=VALUE            a namespaced sysctl (net.* needs --network none)\n"
+        "      --ipc host|private            the host's IPC namespace (default) or its own\n"
+        "      --device HOST[:CONTAINER[:PERMS]]  bind a device node (PERMS without w: read-only)\n";
 
 enum {
 	OPT_RM = 256,
@@ -55,6 +68,15 @@ enum {
 	OPT_TMPFS,
 	OPT_NETWORK,
 	OPT_CONF,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_ULIMIT,
+	OPT_SECURITY_OPT,
+	OPT_GROUP_ADD,
+	OPT_OOM_SCORE_ADJ,
+	OPT_SYSCTL,
+	OPT_IPC,
+	OPT_DEVICE,
 };
 
 struct run_flags {
@@ -64,12 +86,194 @@ struct run_flags {
 	const char *conf; /* --conf FILE */
 	char **mounts;    /* -m specs for the plan */
 	char **env;       /* --env-file entries, then -e */
+	char **cap_add, **cap_drop;
+	char **masked, **unmasked; /* --security-opt mask= / unmask= paths */
+	char **sysctls;
+	struct plan_process process;
 };
 
 static void run_flags_free(struct run_flags *f)
 {
 	strv_free(f->mounts);
 	strv_free(f->env);
+	strv_free(f->cap_add);
+	strv_free(f->cap_drop);
+	strv_free(f->masked);
+	strv_free(f->unmasked);
+	strv_free(f->sysctls);
+	plan_process_free(&f->process);
+}
+
+static int add_ulimit(struct run_flags *f, const char *spec)
+{
+	struct error err;
+	struct plan_rlimit r;
+	if (ulimit_parse(spec, &r, &err) < 0)
+		return cli_usage_error("run", "%s", err.msg);
+	struct plan_process *p = &f->process;
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		if (p->rlimits[i].resource == r.resource) {
+			p->rlimits[i] = r;
+			return 0;
+		}
+	}
+	struct plan_rlimit *grown = realloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*grown));
+	if (!grown)
+		return 1;
+	p->rlimits = grown;
+	p->rlimits[p->n_rlimits++] = r;
+	return 0;
+}
+
+static int add_group(struct run_flags *f, const char *text)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (text[0] < '0' || text[0] > '9' || *end || errno || v >= UINT32_MAX)
+		return cli_usage_error(
+		        "run", "--group-add '%s': give a numeric group id (names are not looked up)", text);
+	struct plan_process *p = &f->process;
+	uint32_t *grown = realloc(p->additional_gids, (p->n_additional_gids + 1) * sizeof(*grown));
+	if (!grown)
+		return 1;
+	p->additional_gids = grown;
+	p->additional_gids[p->n_additional_gids++] = (uint32_t)v;
+	return 0;
+}
+
+static int set_oom_score_adj(struct run_flags *f, const char *text)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (!text[0] || *end || errno || v < -1000 || v > 1000)
+		return cli_usage_error("run", "--oom-score-adj '%s': give a number from -1000 to 1000", text);
+	f->process.oom_score_adj_set = true;
+	f->process.oom_score_adj = (int)v;
+	return 0;
+}
+
+static int add_sysctl(struct run_flags *f, const char *spec)
+{
+	struct error err;
+	char key[256];
+	const char *value;
+	if (sysctl_parse(spec, key, sizeof(key), &value, &err) < 0)
+		return cli_usage_error("run", "%s", err.msg);
+	char *entry = NULL;
+	if (asprintf(&entry, "%s=%s", key, value) < 0)
+		return 1;
+	return strv_push_owned(&f->sysctls, entry) < 0 ? 1 : 0;
+}
+
+/* Paths separated by ':', each absolute. */
+static int add_paths(char ***list, const char *opt, const char *paths)
+{
+	cleanup_free char *copy = strdup(paths);
+	char *save = NULL;
+	if (!copy)
+		return 1;
+	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		if (p[0] != '/' && strcmp(p, "ALL") != 0)
+			return cli_usage_error("run", "--security-opt %s='%s': paths must be absolute", opt,
+			                       paths);
+		if (strv_push(list, p) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int load_seccomp(struct run_flags *f, const char *path)
+{
+	struct error err;
+	seccomp_profile_free(f->process.seccomp);
+	f->process.seccomp = NULL;
+	if (strcmp(path, "unconfined") == 0)
+		return 0;
+	json_error_t jerr;
+	json_t *root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		fprintf(stderr, "burrow: --security-opt seccomp=%s: %s (line %d)\n", path, jerr.text,
+		        jerr.line);
+		return 2;
+	}
+	int rc = seccomp_profile_from_json(root, &f->process.seccomp, &err);
+	json_decref(root);
+	if (rc < 0) {
+		error_prefix(&err, "--security-opt seccomp=%s", path);
+		cli_report(&err);
+		return 2;
+	}
+	return 0;
+}
+
+/* docker's --security-opt (KEY=VALUE, or its older KEY:VALUE), and podman's mask/unmask. */
+static int security_opt(struct run_flags *f, const char *opt)
+{
+	const char *sep = strpbrk(opt, "=:");
+	size_t n = sep ? (size_t)(sep - opt) : strlen(opt);
+	const char *value = sep ? sep + 1 : NULL;
+	if (n == strlen("no-new-privileges") && strncmp(opt, "no-new-privileges", n) == 0) {
+		if (!value || strcmp(value, "true") == 0)
+			f->process.keep_new_privs = false;
+		else if (strcmp(value, "false") == 0)
+			f->process.keep_new_privs = true;
+		else
+			return cli_usage_error(
+			        "run", "--security-opt '%s': no-new-privileges takes true or false", opt);
+		return 0;
+	}
+	if (value && n == 7 && strncmp(opt, "seccomp", n) == 0)
+		return load_seccomp(f, value);
+	if (value && sep[0] == '=' && n == 4 && strncmp(opt, "mask", n) == 0)
+		return add_paths(&f->masked, "mask", value);
+	if (value && sep[0] == '=' && n == 6 && strncmp(opt, "unmask", n) == 0)
+		return add_paths(&f->unmasked, "unmask", value);
+	return cli_usage_error("run",
+	                       "--security-opt '%s': not supported (no-new-privileges, seccomp=FILE, "
+	                       "mask=PATHS, unmask=PATHS)",
+	                       opt);
+}
+
+/* --device HOST[:CONTAINER[:PERMS]]: the node bound in (a rootless container cannot mknod);
+ * PERMS without w binds it read-only. */
+static int add_device(struct run_flags *f, const char *spec)
+{
+	cleanup_free char *copy = strdup(spec);
+	if (!copy)
+		return 1;
+	char *host = copy, *target = NULL, *perms = NULL;
+	char *colon = strchr(copy, ':');
+	if (colon) {
+		*colon = '\0';
+		target = colon + 1;
+		colon = strchr(target, ':');
+		if (colon) {
+			*colon = '\0';
+			perms = colon + 1;
+		}
+	}
+	/* docker's HOST:PERMS form */
+	if (target && !perms && target[0] != '/' && strspn(target, "rwm") == strlen(target)) {
+		perms = target;
+		target = NULL;
+	}
+	if (!target || !target[0])
+		target = host;
+	if (host[0] != '/' || target[0] != '/')
+		return cli_usage_error(
+		        "run", "--device '%s': expected HOST[:CONTAINER[:PERMS]] with absolute paths", spec);
+	if (perms && (!perms[0] || strspn(perms, "rwm") != strlen(perms)))
+		return cli_usage_error("run", "--device '%s': PERMS is a combination of r, w and m", spec);
+	struct stat st;
+	if (stat(host, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		return cli_usage_error("run", "--device '%s': %s is not a device node on this host", spec,
+		                       host);
+	char *m = NULL;
+	if (asprintf(&m, "%s:%s%s", host, target, perms && !strchr(perms, 'w') ? ":ro" : "") < 0)
+		return 1;
+	return strv_push_owned(&f->mounts, m) < 0 ? 1 : 0;
 }
 
 /* -v SRC:DST[:ro]: docker needs DST and an absolute SRC (a bare name is a named volume, which
@@ -201,6 +405,15 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	        {"network", required_argument, NULL, OPT_NETWORK},
 	        {"net", required_argument, NULL, OPT_NETWORK},
 	        {"conf", required_argument, NULL, OPT_CONF},
+	        {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+	        {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+	        {"ulimit", required_argument, NULL, OPT_ULIMIT},
+	        {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	        {"group-add", required_argument, NULL, OPT_GROUP_ADD},
+	        {"oom-score-adj", required_argument, NULL, OPT_OOM_SCORE_ADJ},
+	        {"sysctl", required_argument, NULL, OPT_SYSCTL},
+	        {"ipc", required_argument, NULL, OPT_IPC},
+	        {"device", required_argument, NULL, OPT_DEVICE},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -265,11 +478,44 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 		case OPT_CONF:
 			f->conf = optarg;
 			break;
+		case OPT_CAP_ADD:
+			rc = strv_push(&f->cap_add, optarg) < 0 ? 1 : 0;
+			break;
+		case OPT_CAP_DROP:
+			rc = strv_push(&f->cap_drop, optarg) < 0 ? 1 : 0;
+			break;
+		case OPT_ULIMIT:
+			rc = add_ulimit(f, optarg);
+			break;
+		case OPT_SECURITY_OPT:
+			rc = security_opt(f, optarg);
+			break;
+		case OPT_GROUP_ADD:
+			rc = add_group(f, optarg);
+			break;
+		case OPT_OOM_SCORE_ADJ:
+			rc = set_oom_score_adj(f, optarg);
+			break;
+		case OPT_SYSCTL:
+			rc = add_sysctl(f, optarg);
+			break;
+		case OPT_IPC:
+			if (strcmp(optarg, "private") == 0 || strcmp(optarg, "shareable") == 0)
+				opts->new_ipc = true;
+			else if (strcmp(optarg, "host") == 0)
+				opts->new_ipc = false;
+			else
+				return cli_usage_error(
+				        "run", "--ipc '%s': only host and private are supported", optarg);
+			break;
+		case OPT_DEVICE:
+			rc = add_device(f, optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
 		default:
-			if ((optopt && strchr("vewu", optopt)) || optopt == OPT_CONF)
+			if ((optopt > 0 && optopt < 256 && strchr("vewu", optopt)) || optopt >= OPT_MOUNT)
 				return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
 			if (optopt) {
 				char flag[3] = {'-', (char)optopt, '\0'};
@@ -280,6 +526,29 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct start_
 	}
 	if (rc != 0)
 		return rc;
+	if (f->cap_add || f->cap_drop) {
+		uint64_t set, added;
+		if (caps_from_docker(f->cap_add, f->cap_drop, &set, &added, &err) < 0)
+			return cli_usage_error("run", "%s", err.msg);
+		struct plan_process *p = &f->process;
+		p->caps_set = true;
+		p->cap_bounding = p->cap_effective = p->cap_permitted = p->cap_inheritable = set;
+		/* The program runs as a user other than root inside: the kernel clears its capabilities
+		 * at exec except the ambient ones, so what --cap-add names is raised there. */
+		p->cap_ambient = added & set;
+	}
+	for (size_t i = 0; f->unmasked && f->unmasked[i]; i++) {
+		bool all = strcmp(f->unmasked[i], "ALL") == 0;
+		size_t k = 0;
+		for (size_t j = 0; f->masked && f->masked[j]; j++) {
+			if (all || strcmp(f->masked[j], f->unmasked[i]) == 0)
+				free(f->masked[j]);
+			else
+				f->masked[k++] = f->masked[j];
+		}
+		if (f->masked)
+			f->masked[k] = NULL;
+	}
 	if (optind >= argc)
 		return cli_usage_error("run", "expected an IMAGE");
 	if (f->name && !container_name_valid(f->name))
@@ -319,6 +588,9 @@ int cmd_run(int argc, char **argv)
 	opts.mounts = f.mounts;
 	opts.env = f.env;
 	opts.tmpfs = tmpfs;
+	opts.process = &f.process;
+	opts.masked_paths = f.masked;
+	opts.sysctls = f.sysctls;
 	opts.argv = optind + 1 < argc ? argv + optind + 1 : NULL;
 	const char *arg = argv[optind];
 	cleanup_config_file struct config_file conf;

@@ -802,8 +802,10 @@ static int parse_linux(const json_t *lx, struct oci_bundle *b, bool *new_uts, st
 		return -1;
 	if (member(lx, "seccomp", JSON_OBJECT, "linux.seccomp", "an object", &v, err) < 0)
 		return -1;
-	if (v)
-		return refuse(err, "linux.seccomp", "this build has no seccomp profile loader");
+	if (v && seccomp_profile_from_json(v, &plan->process.seccomp, err) < 0) {
+		error_prefix(err, "config.json: linux.seccomp");
+		return -1;
+	}
 	return 0;
 }
 

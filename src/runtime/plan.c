@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,26 @@ static int plan_workdir(struct run_plan *plan, const struct start_source *src,
 	return 0;
 }
 
+/* Additional groups need setgroups(2), which only a gid map written by newgidmap allows: with a
+ * subordinate range, every gid up to 65535 is mapped around the user's own, which stays itself.
+ * Without one the single-id map stays and the start says why groups cannot be added. */
+static void plan_group_map(struct run_plan *plan)
+{
+	struct passwd *pw = getpwuid(getuid());
+	uint32_t start = 0, count = 0, self = (uint32_t)getgid();
+	userns_find_range(true, pw ? pw->pw_name : "", self, &start, &count);
+	if (count < 65536 || self > 65535 || !userns_helper_present("newgidmap") ||
+	    !userns_helper_present("newuidmap"))
+		return;
+	struct idmap m = {.n = 0};
+	if (self > 0)
+		m.ranges[m.n++] = (struct idmap_range){0, start, self};
+	m.ranges[m.n++] = (struct idmap_range){self, self, 1};
+	if (self < 65535)
+		m.ranges[m.n++] = (struct idmap_range){self + 1, start + self, 65535 - self};
+	plan->gids = m;
+}
+
 int plan_build(const struct start_source *src, const struct start_options *opts, struct run_plan *plan,
                struct error *err)
 {
@@ -353,6 +374,16 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
 	if ((opts->hostname && !(plan->hostname = strdup(opts->hostname))))
 		goto nomem;
 	plan->network_none = opts->network_none;
+	plan->new_ipc = opts->new_ipc;
+	if ((opts->masked_paths && !(plan->masked_paths = strv_copy(opts->masked_paths))) ||
+	    (opts->sysctls && !(plan->sysctls = strv_copy(opts->sysctls))))
+		goto nomem;
+	if (opts->process) {
+		plan->process = *opts->process;
+		memset(opts->process, 0, sizeof(*opts->process));
+		if (plan->process.n_additional_gids > 0 && !opts->user_set && !opts->root)
+			plan_group_map(plan);
+	}
 	if (!(plan->label = strdup(src->label)))
 		goto nomem;
 	/* An image started directly has layers and no upper dir of its own. */
@@ -401,6 +432,14 @@ int plan_resolve_in_root(struct run_plan *plan, int root_fd, struct error *err)
 	return plan->workdir ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
+void plan_process_free(struct plan_process *p)
+{
+	free(p->rlimits);
+	free(p->additional_gids);
+	seccomp_profile_free(p->seccomp);
+	memset(p, 0, sizeof(*p));
+}
+
 void plan_free(struct run_plan *plan)
 {
 	for (size_t i = 0; i < plan->n_mounts; i++) {
@@ -425,9 +464,7 @@ void plan_free(struct run_plan *plan)
 	free(plan->label);
 	for (size_t i = 0; i < PLAN_NS_COUNT; i++)
 		free(plan->ns_join[i]);
-	free(plan->process.rlimits);
-	free(plan->process.additional_gids);
-	seccomp_profile_free(plan->process.seccomp);
+	plan_process_free(&plan->process);
 	strv_free(plan->masked_paths);
 	strv_free(plan->readonly_paths);
 	strv_free(plan->sysctls);

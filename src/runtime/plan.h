@@ -164,6 +164,12 @@ struct start_options {
 	uint32_t user_uid, user_gid;
 	const struct config_file *conf; /* --conf FILE's [environ] and [mounts]; NULL without */
 	const char *conf_path;
+	/* run's process flags (--cap-*, --ulimit, --security-opt, --group-add, --oom-score-adj):
+	 * moved into the plan by plan_build, which leaves it empty; NULL: none. */
+	struct plan_process *process;
+	char **masked_paths; /* --security-opt mask= */
+	char **sysctls;      /* --sysctl KEY=VALUE, key dotted */
+	bool new_ipc;        /* --ipc private */
 };
 
 /* The command a plan runs by the rules above: NULL-terminated, empty when neither the options
@@ -176,3 +182,4 @@ int plan_build(const struct start_source *src, const struct start_options *opts,
  * whether the working directory needs a bind, the working directory itself. */
 int plan_resolve_in_root(struct run_plan *plan, int root_fd, struct error *err);
 void plan_free(struct run_plan *plan);
+void plan_process_free(struct plan_process *p);

@@ -15,6 +15,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/imagefile_mount.h"
+#include "runtime/sysctl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/strv.h"
@@ -121,7 +122,8 @@ static int make_symlink(int root_fd, const char *target, const char *link, struc
 	return 0;
 }
 
-static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, struct error *err)
+static int do_mount(const struct run_plan *plan, const struct plan_mount *m, int root_fd, int *scratch_fd,
+                    struct error *err)
 {
 	cleanup_close int mnt_fd = -1;
 	bool want_file = false;
@@ -169,6 +171,17 @@ static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, st
 		want_file = true;
 		break;
 	case PLAN_MOUNT_SYSFS:
+		if (!plan->network_none && !plan->ns_join[PLAN_NS_NET]) {
+			/* sysfs belongs to a network namespace: without one of our own the kernel refuses a
+			 * fresh one, and the host's is bound read-only instead (as runc does rootless). */
+			mnt_fd = open_tree(AT_FDCWD, "/sys",
+			                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+			if (mnt_fd < 0)
+				return error_errno(err, "bind /sys");
+			if (set_readonly(mnt_fd, true) < 0)
+				return error_errno(err, "make %s read-only", m->target);
+			break;
+		}
 		mnt_fd = new_fs("sysfs", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
 		break;
 	case PLAN_MOUNT_DEVPTS:
@@ -198,6 +211,55 @@ static int do_mount(const struct plan_mount *m, int root_fd, int *scratch_fd, st
 	if (m->attrs && mount_setattr(mnt_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &extra, sizeof(extra)) < 0)
 		return error_errno(err, "mount options of %s", m->target);
 	return attach(mnt_fd, root_fd, m->target, want_file, err);
+}
+
+/* masked_paths: /dev/null over a file, an empty read-only tmpfs over a directory; missing ones
+ * skipped. Resolved inside the root, so a symlink in the image cannot aim a mask at the host. */
+static int mask_paths(char *const *paths, int root_fd, struct error *err)
+{
+	for (size_t i = 0; paths && paths[i]; i++) {
+		cleanup_close int target_fd = fs_open_in_root(root_fd, paths[i], O_PATH, 0);
+		if (target_fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+			continue;
+		struct stat st;
+		if (target_fd < 0 || fstat(target_fd, &st) < 0)
+			return error_errno(err, "masked path %s", paths[i]);
+		cleanup_close int mnt_fd = -1;
+		if (S_ISDIR(st.st_mode))
+			mnt_fd = new_fs("tmpfs", "mode=555",
+			                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			                        MOUNT_ATTR_NOEXEC,
+			                err);
+		else
+			mnt_fd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (mnt_fd < 0)
+			return S_ISDIR(st.st_mode)
+			               ? -1
+			               : error_errno(err, "masked path %s: bind /dev/null", paths[i]);
+		if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+		    0)
+			return error_errno(err, "masked path %s", paths[i]);
+	}
+	return 0;
+}
+
+/* readonly_paths: a read-only bind of each over itself; missing ones skipped. */
+static int readonly_paths(char *const *paths, int root_fd, struct error *err)
+{
+	for (size_t i = 0; paths && paths[i]; i++) {
+		cleanup_close int target_fd = fs_open_in_root(root_fd, paths[i], O_PATH, 0);
+		if (target_fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+			continue;
+		if (target_fd < 0)
+			return error_errno(err, "read-only path %s", paths[i]);
+		cleanup_close int mnt_fd = open_tree(
+		        target_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+		if (mnt_fd < 0 || set_readonly(mnt_fd, true) < 0 ||
+		    move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+		            0)
+			return error_errno(err, "read-only path %s", paths[i]);
+	}
+	return 0;
 }
 
 static int pivot_into(int root_fd, struct error *err)
@@ -354,16 +416,21 @@ int rootfs_enter(struct run_plan *plan, struct error *err)
 	cleanup_close int scratch_fd = -1;
 	size_t i = 0;
 	for (; i < plan->n_mounts; i++) {
-		if (do_mount(&plan->mounts[i], root_fd, &scratch_fd, err) < 0)
+		if (do_mount(plan, &plan->mounts[i], root_fd, &scratch_fd, err) < 0)
 			return -1;
 	}
 	/* Hooks see the assembled root; the mounts they ask for follow them. */
 	if (hooks_run(plan, root, err) < 0)
 		return -1;
 	for (; i < plan->n_mounts; i++) {
-		if (do_mount(&plan->mounts[i], root_fd, &scratch_fd, err) < 0)
+		if (do_mount(plan, &plan->mounts[i], root_fd, &scratch_fd, err) < 0)
 			return -1;
 	}
+	/* After every mount: sysctls through the container's /proc, before a mask or read-only
+	 * path can cover /proc/sys; masks last so no later mount uncovers what they hide. */
+	if (sysctl_apply(plan, root_fd, err) < 0 || readonly_paths(plan->readonly_paths, root_fd, err) < 0 ||
+	    mask_paths(plan->masked_paths, root_fd, err) < 0)
+		return -1;
 	if (plan->create_workdir) {
 		/* As docker makes WORKDIR: before the root turns read-only, never through a symlink out. */
 		cleanup_close int dir_fd = fs_mkdir_p_in_root(root_fd, plan->workdir, 0755, err);

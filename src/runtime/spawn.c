@@ -23,7 +23,9 @@
 #include "runtime/fuse_server.h"
 #include "runtime/imagefile_mount.h"
 #include "runtime/instance.h"
+#include "runtime/process_setup.h"
 #include "runtime/rootfs.h"
+#include "runtime/sysctl.h"
 #include "util/cleanup.h"
 #include "util/paths.h"
 #include "util/strv.h"
@@ -104,10 +106,8 @@ static _Noreturn void exec_program(const struct run_plan *plan, const struct spa
 	if (ops && ops->before_exec && ops->before_exec(ops->ctx, plan, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		error_errno(&err, "no_new_privs");
+	if (process_setup_final(&plan->process, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
-	}
 	int code = spawn_exec(plan->argv, plan->env, &err);
 	child_fail(report_fd, code, &err);
 }
@@ -165,6 +165,56 @@ static int loopback_up(struct error *err)
 	return rc < 0 ? -1 : 0;
 }
 
+static const struct {
+	int flag;
+	const char *name;
+} ns_kinds[PLAN_NS_COUNT] = {
+        [PLAN_NS_NET] = {CLONE_NEWNET, "network"},      [PLAN_NS_UTS] = {CLONE_NEWUTS, "UTS"},
+        [PLAN_NS_IPC] = {CLONE_NEWIPC, "IPC"},          [PLAN_NS_PID] = {CLONE_NEWPID, "PID"},
+        [PLAN_NS_CGROUP] = {CLONE_NEWCGROUP, "cgroup"},
+};
+
+/* Join the plan's namespaces by path, from inside the new user namespace: the kernel allows it
+ * only for namespaces this user namespace owns (made by a container in it), never the host's. */
+static int join_namespaces(const struct run_plan *plan, struct error *err)
+{
+	for (int i = 0; i < PLAN_NS_COUNT; i++) {
+		const char *path = plan->ns_join[i];
+		if (!path)
+			continue;
+		cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return error_errno(err, "join %s namespace %s", ns_kinds[i].name, path);
+		if (setns(fd, ns_kinds[i].flag) == 0)
+			continue;
+		if (errno == EPERM)
+			return error_set(err, EPERM,
+			                 "join %s namespace %s: it belongs to another user namespace (a "
+			                 "rootless container can join only namespaces made inside its own)",
+			                 ns_kinds[i].name, path);
+		if (errno == EINVAL)
+			return error_set(err, EINVAL, "join %s namespace %s: not a %s namespace",
+			                 ns_kinds[i].name, path, ns_kinds[i].name);
+		return error_errno(err, "join %s namespace %s", ns_kinds[i].name, path);
+	}
+	return 0;
+}
+
+/* The namespaces clone makes: a joined one is not made. */
+static int clone_flags(const struct run_plan *plan)
+{
+	int flags = CLONE_NEWUSER | CLONE_NEWNS;
+	flags |= plan->new_pid ? CLONE_NEWPID : 0;
+	flags |= plan->hostname ? CLONE_NEWUTS : 0;
+	flags |= plan->network_none ? CLONE_NEWNET : 0;
+	flags |= plan->new_ipc ? CLONE_NEWIPC : 0;
+	flags |= plan->new_cgroup ? CLONE_NEWCGROUP : 0;
+	for (int i = 0; i < PLAN_NS_COUNT; i++)
+		if (plan->ns_join[i])
+			flags &= ~ns_kinds[i].flag;
+	return flags;
+}
+
 static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *ops, int sync_fd,
                                  int report_fd, const sigset_t *old_mask, pid_t parent)
 {
@@ -184,6 +234,9 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 			_exit(SPAWN_EXIT_SETUP);
 		close(sync_fd);
 	}
+	/* Through the host's /proc, before the container's root hides it. */
+	if (process_setup_oom(&plan->process, &err) < 0 || join_namespaces(plan, &err) < 0)
+		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
 		error_errno(&err, "hostname %s", plan->hostname);
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
@@ -192,7 +245,8 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	if (rootfs_enter(plan, &err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
-	if (!plan->new_pid)
+	/* A joined PID namespace holds only the children of the process that joined it. */
+	if (!plan->new_pid && !plan->ns_join[PLAN_NS_PID])
 		exec_program(plan, ops, report_fd, old_mask);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -202,7 +256,7 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 	if (pid == 0)
 		exec_program(plan, ops, report_fd, old_mask);
 	close(report_fd);
-	_exit(spawn_supervise(pid, true));
+	_exit(spawn_supervise(pid, plan->new_pid));
 }
 
 /* An image file the child mounts over FUSE and this process serves. */
@@ -270,6 +324,8 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 	int rc = SPAWN_EXIT_SETUP;
 	cleanup_free char *runtime = NULL;
 	struct image_service image = {.file_fd = -1, .sock = {-1, -1}};
+	if (sysctl_check(plan, err) < 0)
+		goto out;
 	if (plan->overlay.image_file) {
 		if (image_service_open(&image, plan->overlay.image_file, err) < 0)
 			goto out;
@@ -282,8 +338,7 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 		goto out;
 	}
 	struct clone3_args args = {
-	        .flags = CLONE_NEWUSER | CLONE_NEWNS | (plan->new_pid ? CLONE_NEWPID : 0) |
-	                 (plan->hostname ? CLONE_NEWUTS : 0) | (plan->network_none ? CLONE_NEWNET : 0),
+	        .flags = (uint64_t)clone_flags(plan),
 	        .exit_signal = SIGCHLD,
 	};
 	pid_t parent = getpid();
