@@ -6,6 +6,7 @@
 #include "cli/oci.h"
 #include "oci/config.h"
 #include "oci/lifecycle.h"
+#include "oci/state.h"
 #include "runtime/spawn.h"
 
 struct launch_flags {
@@ -65,6 +66,11 @@ static int parse_launch(const char *verb, int argc, char **argv, bool allow_deta
 	if (optind != argc - 1)
 		return oci_cli_usage(verb, "expected one container ID");
 	f->id = argv[optind];
+	struct error err;
+	if (oci_id_check(f->id, &err) < 0) {
+		fprintf(stderr, "burrow: %s\n", err.msg);
+		return 1;
+	}
 	return 0;
 }
 

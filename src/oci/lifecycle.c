@@ -353,15 +353,32 @@ out:
 	return rc;
 }
 
+static int open_container(const char *root, const char *id, int *root_fd, struct oci_container *c,
+                          struct error *err)
+{
+	if (oci_id_check(id, err) < 0)
+		return -1;
+	*root_fd = oci_root_open(root, false, err);
+	if (*root_fd < 0) {
+		if (err->code == ENOENT)
+			error_set(err, ENOENT, "container %s does not exist", id);
+		return -1;
+	}
+	if (oci_container_open(*root_fd, id, c, err) < 0) {
+		close(*root_fd);
+		*root_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 int oci_start(const char *root, const char *id, struct error *err)
 {
-	cleanup_close int root_fd = oci_root_open(root, false, err);
-	if (root_fd < 0)
-		return -1;
+	cleanup_close int root_fd = -1;
 	struct oci_container c;
 	cleanup_close int fifo = -1;
 	cleanup_free char *text = NULL;
-	if (oci_container_open(root_fd, id, &c, err) < 0)
+	if (open_container(root, id, &root_fd, &c, err) < 0)
 		return -1;
 	int rc = -1;
 	enum oci_status status = oci_container_status(&c);
@@ -401,23 +418,6 @@ int oci_start(const char *root, const char *id, struct error *err)
 out:
 	oci_container_close(&c);
 	return rc;
-}
-
-static int open_container(const char *root, const char *id, int *root_fd, struct oci_container *c,
-                          struct error *err)
-{
-	*root_fd = oci_root_open(root, false, err);
-	if (*root_fd < 0) {
-		if (err->code == ENOENT)
-			error_set(err, ENOENT, "container %s does not exist", id);
-		return -1;
-	}
-	if (oci_container_open(*root_fd, id, c, err) < 0) {
-		close(*root_fd);
-		*root_fd = -1;
-		return -1;
-	}
-	return 0;
 }
 
 int oci_kill(const char *root, const char *id, int sig, bool all, struct error *err)
