@@ -115,3 +115,28 @@ slurm_user() {
 	run find "$OCI_STATE_ROOT" -mindepth 1 -maxdepth 1
 	same "$output" ""
 }
+
+@test "scancel ends a running container, and its state goes" {
+	slurm_user srun -N1 --container="$BUNDLE" sleep 300 3>&- &
+	local srun_pid=$!
+	for _ in $(seq 300); do
+		[ -z "$(find "$OCI_STATE_ROOT" -name state.json 2>/dev/null)" ] || break
+		sleep 0.1
+	done
+	run -0 find "$OCI_STATE_ROOT" -name state.json
+	[ -n "$output" ]
+	run -0 squeue -h -u "$TEST_USER" -o %A
+	local job=$output
+	SECONDS=0
+	scancel "$job"
+	wait "$srun_pid" || true
+	[ "$SECONDS" -lt 30 ] || { echo "srun took $SECONDS s to end after scancel" >&2; false; }
+	run ps -u "$TEST_USER" -o args=
+	[[ "$output" != *"sleep 300"* ]] || { echo "$output" >&2; false; }
+	for _ in $(seq 100); do
+		[ -n "$(find "$OCI_STATE_ROOT" -mindepth 1 -maxdepth 1)" ] || break
+		sleep 0.1
+	done
+	run find "$OCI_STATE_ROOT" -mindepth 1 -maxdepth 1
+	same "$output" ""
+}
