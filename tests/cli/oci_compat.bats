@@ -102,8 +102,12 @@ compare() {
 	compare user
 }
 
-@test "root.readonly" {
+@test "root.readonly true" {
 	compare root-readonly
+}
+
+@test "root.readonly false" {
+	compare root-writable
 }
 
 @test "a read-only bind mount" {
@@ -128,6 +132,14 @@ compare() {
 
 @test "linux.readonlyPaths" {
 	compare readonly-paths
+}
+
+@test "process.user.umask" {
+	compare umask
+}
+
+@test "process.oomScoreAdj" {
+	compare oom-score-adj
 }
 
 @test "process.rlimits" {
