@@ -36,7 +36,13 @@ setup_file() {
 		spec=$(as_user runc spec --rootless --bundle "$SLURM_DIR/out" >&2 &&
 			cat "$SLURM_DIR/out/config.json" && rm "$SLURM_DIR/out/config.json")
 	else
-		runtime="$BURROW oci --root=/tmp/burrow-oci-%u"
+		# slurmstepd runs the runtime with slurmd's environment: a sanitizer build's settings
+		# go on the command line.
+		local name sanitizer=
+		for name in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+			[ -z "${!name:-}" ] || sanitizer+="$name=${!name} "
+		done
+		runtime="${sanitizer:+env $sanitizer}$BURROW oci --root=/tmp/burrow-oci-%u"
 		spec=$(as_user "$BURROW" oci spec --rootless --bundle "$SLURM_DIR/out" >&2 &&
 			cat "$SLURM_DIR/out/config.json" && rm "$SLURM_DIR/out/config.json")
 		# No mappings: burrow maps the calling user, so one bundle serves everyone.
