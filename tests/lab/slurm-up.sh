@@ -27,22 +27,22 @@ for tool in munged mungekey slurmctld slurmd sinfo; do
 	command -v $tool >/dev/null ||
 		{ echo "slurm-up.sh: $tool is missing: apt-get install slurmctld slurmd slurm-client munge" >&2; exit 1; }
 done
-mkdir -p "$state"
-state=$(cd "$state" && pwd)
+state=$(realpath -m "$state")
 here=$(cd "$(dirname "$0")" && pwd)
 
 # Job users read slurm.conf and the munge socket, and slurmd's spool: every directory on
 # the way must be searchable by others.
+dir=$state
+while [ "$dir" != / ]; do
+	dir=$(dirname "$dir")
+	[ ! -d "$dir" ] || [ "$(($(stat -c %#a "$dir") & 1))" = 1 ] ||
+		{ echo "slurm-up.sh: $dir is not searchable by others; job users could not reach $state" >&2; exit 1; }
+done
+
 mkdir -p "$state/etc" "$state/log" "$state/run" "$state/ctld" "$state/spool" \
 	"$state/munge/key" "$state/munge/run"
 chmod 0755 "$state" "$state/etc" "$state/log" "$state/run" "$state/spool" "$state/munge" "$state/munge/run"
 chmod 0700 "$state/ctld" "$state/munge/key"
-dir=$state
-while [ "$dir" != / ]; do
-	dir=$(dirname "$dir")
-	[ "$(($(stat -c %#a "$dir") & 1))" = 1 ] ||
-		{ echo "slurm-up.sh: $dir is not searchable by others; job users could not reach $state" >&2; exit 1; }
-done
 
 # alive PIDFILE COMM: the pid in PIDFILE is a live (not zombie) COMM process.
 alive() {
@@ -131,6 +131,11 @@ done
 tries=0
 until [ "$(sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)" = "$nodes" ]; do
 	tries=$((tries + 1))
+	if [ "$tries" -gt 10 ] && ! alive "$state/run/slurmctld.pid" slurmctld; then
+		echo "slurm-up.sh: slurmctld stopped (port $port taken?): $state/log/slurmctld.log says" >&2
+		tail -3 "$state/log/slurmctld.log" >&2
+		exit 1
+	fi
 	if [ "$tries" -gt 300 ]; then
 		echo "slurm-up.sh: the nodes did not become idle in 30 s; see $state/log" >&2
 		sinfo -N >&2 || true
