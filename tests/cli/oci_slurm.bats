@@ -146,3 +146,15 @@ slurm_user() {
 	run find "$OCI_STATE_ROOT" -mindepth 1 -maxdepth 1
 	same "$output" ""
 }
+
+@test "a bundle burrow cannot start fails the task with exit code 125 and one error line" {
+	local broken=$SLURM_DIR/broken
+	mkdir -p "$broken"
+	cp -a "$BUNDLE/rootfs" "$broken/rootfs"
+	jq '.mounts += [{destination: "/missing", type: "bind", source: "/nonexistent/source",
+		options: ["rbind"]}]' "$BUNDLE/config.json" >"$broken/config.json"
+	run -125 slurm_user srun -N1 --container="$broken" true
+	local errors
+	errors=$(grep '^burrow: ' <<<"$output")
+	[[ "$errors" != *$'\n'* && "$errors" == *"/nonexistent/source"* ]] || { echo "$output" >&2; false; }
+}
