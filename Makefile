@@ -1,7 +1,7 @@
 # A thin wrapper over Meson for people who type `make`.
 #   make                  build into build/
 #   make check            every test (tests/run: installs test dependencies with apt-get)
-#   make install PREFIX=  install burrow and its manual page (default /usr/local)
+#   make install PREFIX=  install burrow, its burrow-runc symlink and manual page (default /usr/local)
 #   make format           rewrite the C sources with .clang-format
 PREFIX ?= /usr/local
 BUILD ?= build

@@ -95,7 +95,8 @@ int oci_cmd_create(const struct oci_cli *g, int argc, char **argv)
 	struct oci_bundle b;
 	if ((rc = load(g, &f, &b, &err)))
 		return rc;
-	struct oci_launch_options o = {.root = g->root, .id = f.id, .pid_file = f.pid_file};
+	struct oci_launch_options o = {
+	        .root = g->root, .id = f.id, .pid_file = f.pid_file, .console_socket = f.console_socket};
 	rc = oci_create(&b, &o, &err) < 0 ? oci_cli_fail(g, &err) : 0;
 	oci_bundle_free(&b);
 	return rc;
@@ -121,7 +122,8 @@ int oci_cmd_run(const struct oci_cli *g, int argc, char **argv)
 	struct oci_bundle b;
 	if ((rc = load(g, &f, &b, &err)))
 		return rc;
-	struct oci_launch_options o = {.root = g->root, .id = f.id, .pid_file = f.pid_file};
+	struct oci_launch_options o = {
+	        .root = g->root, .id = f.id, .pid_file = f.pid_file, .console_socket = f.console_socket};
 	if (f.detach) {
 		rc = oci_create(&b, &o, &err) < 0 || oci_start(g->root, f.id, &err) < 0
 		             ? oci_cli_fail(g, &err)

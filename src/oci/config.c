@@ -376,13 +376,21 @@ static int parse_process(const json_t *proc, const struct oci_host *host, struct
                          uint32_t *gid, struct error *err)
 {
 	struct run_plan *plan = &b->plan;
+	json_t *v;
 	if (!json_is_object(proc))
 		return bad(err, "process", "an object");
 	if (get_bool(proc, "terminal", "process.terminal", &b->terminal, err) < 0)
 		return -1;
-	if (b->terminal)
-		return refuse(err, "process.terminal true",
-		              "burrow passes its own stdio through; set it to false");
+	if (member(proc, "consoleSize", JSON_OBJECT, "process.consoleSize", "an object", &v, err) < 0)
+		return -1;
+	if (v) {
+		uint64_t h = 0, w = 0;
+		if (get_uint(v, "height", "process.consoleSize.height", UINT16_MAX, &h, NULL, err) < 0 ||
+		    get_uint(v, "width", "process.consoleSize.width", UINT16_MAX, &w, NULL, err) < 0)
+			return -1;
+		b->console_height = (unsigned short)h;
+		b->console_width = (unsigned short)w;
+	}
 	if (get_strv(proc, "args", "process.args", &plan->argv, err) < 0)
 		return -1;
 	if (!plan->argv || !plan->argv[0] || !plan->argv[0][0])
@@ -404,7 +412,6 @@ static int parse_process(const json_t *proc, const struct oci_host *host, struct
 		return bad(err, "process.cwd", "an absolute path");
 	if (!(plan->workdir = container_path(cwd)))
 		return nomem(err);
-	json_t *v;
 	if (member(proc, "user", JSON_OBJECT, "process.user", "an object", &v, err) < 0)
 		return -1;
 	if (v && parse_process_user(v, host, b, uid, gid, err) < 0)

@@ -36,8 +36,9 @@ struct oci_bundle {
 	char *dir;         /* absolute bundle directory */
 	char *oci_version; /* the config's ociVersion */
 	struct run_plan plan;
-	bool terminal;
-	json_t *annotations; /* an object, never NULL after a successful parse */
+	bool terminal;                                /* the process gets a pty (sent to --console-socket) */
+	unsigned short console_height, console_width; /* process.consoleSize; 0: the kernel's */
+	json_t *annotations;                          /* an object, never NULL after a successful parse */
 	struct oci_hook *hooks[OCI_HOOK_COUNT];
 	size_t n_hooks[OCI_HOOK_COUNT];
 	char **warnings; /* fields accepted but not acted on (linux.resources without delegation) */

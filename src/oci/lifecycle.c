@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +43,7 @@ struct launch {
 	bool notified; /* the creator has its answer */
 	bool foreground;
 	const char *pid_file; /* run: written once the process exists */
+	int console_fd;       /* process.terminal: connected to --console-socket */
 };
 
 static void close_fd(int *fd)
@@ -85,6 +90,7 @@ static int launch_created(void *ctx, pid_t pid, struct error *err)
 	struct launch *l = ctx;
 	close_fd(&l->ready[1]);
 	close_fd(&l->release_r);
+	close_fd(&l->console_fd);
 	char byte;
 	ssize_t n;
 	do
@@ -129,11 +135,55 @@ static int launch_created(void *ctx, pid_t pid, struct error *err)
 	return 0;
 }
 
+/* A pty from the container's own devpts, made the process's controlling terminal and stdio;
+ * its master goes to the console socket (runc's protocol: one fd in SCM_RIGHTS). */
+static int setup_terminal(struct launch *l, struct error *err)
+{
+	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char name[64];
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    ptsname_r(master, name, sizeof(name)))
+		return error_errno(err, "process.terminal: open a pty in the container (/dev/ptmx)");
+	cleanup_close int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return error_errno(err, "process.terminal: open %s", name);
+	if (l->b->console_height || l->b->console_width) {
+		struct winsize ws = {.ws_row = l->b->console_height, .ws_col = l->b->console_width};
+		ioctl(slave, TIOCSWINSZ, &ws);
+	}
+	char data = 0;
+	struct iovec iov = {.iov_base = &data, .iov_len = 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control = {0};
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = control.buf,
+	                     .msg_controllen = sizeof(control.buf)};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+	if (sendmsg(l->console_fd, &msg, MSG_NOSIGNAL) < 0)
+		return error_errno(err, "process.terminal: send the pty to the console socket");
+	close_fd(&l->console_fd);
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return error_errno(err, "process.terminal: make %s the controlling terminal", name);
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return error_errno(err, "process.terminal: stdio on %s", name);
+	return 0;
+}
+
 /* In the container's process, last before exec: ready, wait for the release, startContainer. */
 static int launch_before_exec(void *ctx, const struct run_plan *plan, struct error *err)
 {
 	struct launch *l = ctx;
 	(void)plan;
+	if (l->b->terminal && setup_terminal(l, err) < 0)
+		return -1;
 	if (fs_write_all(l->ready[1], "R", 1) < 0)
 		return error_errno(err, "tell the runtime the container is created");
 	close_fd(&l->ready[0]);
@@ -174,6 +224,7 @@ static char *now_rfc3339(void)
 static int launch_init(struct launch *l, struct oci_bundle *b, const char *id, int dir_fd, struct error *err)
 {
 	*l = (struct launch){.b = b,
+	                     .console_fd = -1,
 	                     .dir_fd = dir_fd,
 	                     .ready = {-1, -1},
 	                     .release_r = -1,
@@ -197,6 +248,25 @@ static int launch_init(struct launch *l, struct oci_bundle *b, const char *id, i
 	return 0;
 }
 
+/* process.terminal needs somewhere to send the pty: burrow keeps no terminal of its own. */
+static int connect_console(struct launch *l, const char *path, struct error *err)
+{
+	if (!l->b->terminal)
+		return 0;
+	if (!path)
+		return error_set(err, EINVAL,
+		                 "config.json: process.terminal true needs --console-socket SOCKET (or set "
+		                 "it to false)");
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return error_set(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
+	strcpy(addr.sun_path, path);
+	l->console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l->console_fd < 0 || connect(l->console_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return error_errno(err, "--console-socket %s", path);
+	return 0;
+}
+
 static void launch_free(struct launch *l)
 {
 	close_fd(&l->ready[0]);
@@ -204,6 +274,7 @@ static void launch_free(struct launch *l)
 	close_fd(&l->release_r);
 	close_fd(&l->release_w);
 	close_fd(&l->notify_fd);
+	close_fd(&l->console_fd);
 	oci_state_free(&l->state);
 }
 
@@ -247,7 +318,7 @@ int oci_create(struct oci_bundle *b, const struct oci_launch_options *o, struct 
 	int notify[2] = {-1, -1};
 	int rc = -1;
 	bool forked = false;
-	if (launch_init(&l, b, o->id, dir_fd, err) < 0)
+	if (launch_init(&l, b, o->id, dir_fd, err) < 0 || connect_console(&l, o->console_socket, err) < 0)
 		goto out;
 	if (mkfifoat(dir_fd, OCI_EXEC_FIFO, 0600) < 0) {
 		error_errno(err, "container %s: exec fifo", o->id);
@@ -273,6 +344,7 @@ int oci_create(struct oci_bundle *b, const struct oci_launch_options *o, struct 
 	forked = true;
 	close_fd(&notify[1]);
 	close_fd(&l.release_r);
+	close_fd(&l.console_fd);
 	close_fd(&l.ready[0]);
 	close_fd(&l.ready[1]);
 	char msg[ERROR_MSG_MAX] = "";
@@ -329,7 +401,7 @@ int oci_run(struct oci_bundle *b, const struct oci_launch_options *o, struct err
 	struct launch l;
 	int rc = SPAWN_EXIT_SETUP;
 	int release[2];
-	if (launch_init(&l, b, o->id, dir_fd, err) < 0)
+	if (launch_init(&l, b, o->id, dir_fd, err) < 0 || connect_console(&l, o->console_socket, err) < 0)
 		goto out;
 	if (pipe2(release, O_CLOEXEC) < 0) {
 		error_errno(err, "pipe");
@@ -353,8 +425,18 @@ out:
 	return rc;
 }
 
+/* Open ROOT/ID; with lock, hold its directory's lock (start and delete, one at a time). */
+static int open_container_locked(const char *root, const char *id, bool lock, int *root_fd,
+                                 struct oci_container *c, struct error *err);
+
 static int open_container(const char *root, const char *id, int *root_fd, struct oci_container *c,
                           struct error *err)
+{
+	return open_container_locked(root, id, false, root_fd, c, err);
+}
+
+static int open_container_locked(const char *root, const char *id, bool lock, int *root_fd,
+                                 struct oci_container *c, struct error *err)
 {
 	if (oci_id_check(id, err) < 0)
 		return -1;
@@ -369,7 +451,31 @@ static int open_container(const char *root, const char *id, int *root_fd, struct
 		*root_fd = -1;
 		return -1;
 	}
+	if (!lock)
+		return 0;
+	/* Locked, then read again: the record may have changed while we waited. */
+	while (flock(c->dir_fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			error_errno(err, "lock container %s", id);
+			goto fail;
+		}
+	}
+	struct oci_container fresh;
+	if (oci_container_open(*root_fd, id, &fresh, err) < 0)
+		goto fail;
+	/* The lock stays with the descriptor we hold. */
+	int locked_fd = c->dir_fd;
+	c->dir_fd = -1;
+	oci_container_close(c);
+	close(fresh.dir_fd);
+	fresh.dir_fd = locked_fd;
+	*c = fresh;
 	return 0;
+fail:
+	oci_container_close(c);
+	close(*root_fd);
+	*root_fd = -1;
+	return -1;
 }
 
 int oci_start(const char *root, const char *id, struct error *err)
@@ -378,7 +484,7 @@ int oci_start(const char *root, const char *id, struct error *err)
 	struct oci_container c;
 	cleanup_close int fifo = -1;
 	cleanup_free char *text = NULL;
-	if (open_container(root, id, &root_fd, &c, err) < 0)
+	if (open_container_locked(root, id, true, &root_fd, &c, err) < 0)
 		return -1;
 	int rc = -1;
 	enum oci_status status = oci_container_status(&c);
@@ -452,7 +558,7 @@ int oci_delete(const char *root, const char *id, bool force, struct error *err)
 {
 	cleanup_close int root_fd = -1;
 	struct oci_container c;
-	if (open_container(root, id, &root_fd, &c, err) < 0)
+	if (open_container_locked(root, id, true, &root_fd, &c, err) < 0)
 		return -1;
 	int rc = -1;
 	enum oci_status status = oci_container_status(&c);
@@ -522,7 +628,7 @@ json_t *oci_list(const char *root, struct error *err)
 		json_decref(arr);
 		return NULL;
 	}
-	int list_fd = dup(root_fd);
+	int list_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = list_fd >= 0 ? fdopendir(list_fd) : NULL;
 	if (!d) {
 		json_decref(arr);

@@ -13,7 +13,8 @@
 struct oci_launch_options {
 	const char *root; /* the state root (--root) */
 	const char *id;
-	const char *pid_file; /* may be NULL */
+	const char *pid_file;       /* may be NULL */
+	const char *console_socket; /* a unix socket the pty's master is sent to (process.terminal) */
 };
 
 /* Create the container and return once its process waits to be started; a detached monitor

@@ -45,6 +45,19 @@ teardown() {
 	[ "$status" -eq 143 ]
 }
 
+@test "run forwards TERM to the program and returns its status" {
+	set_args sh -c 'trap "echo got-term; exit 9" TERM; echo ready; sleep 100 & wait'
+	oci_run >"$TEST_TMP/out" 2>&1 &
+	local bg=$!
+	wait_for_file "$TEST_TMP/out"
+	pkill -TERM -u "$(user_uid)" -f "burrow oci --root $(oci_root) run" -o
+	local rc=0
+	wait "$bg" || rc=$?
+	[ "$rc" -eq 9 ]
+	same "$(cat "$TEST_TMP/out")" "ready
+got-term"
+}
+
 @test "run passes stdin and stdout through" {
 	set_args cat
 	feed() { echo through | oci_run; }

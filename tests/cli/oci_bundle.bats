@@ -97,11 +97,51 @@ PATH=/bin"
 		"process.user.uid 0" "uidMappings"
 }
 
-@test "process.terminal false passes stdio through; true is refused by name" {
+@test "process.terminal false passes stdio through" {
 	in_container 'echo plain; echo err >&2'
 	same "$output" plain
 	same "$stderr" err
-	refused '.process.terminal = true' "process.terminal true is not supported"
+}
+
+# console_socket OUT [INPUT]: a console socket at $TEST_TMP/console.sock, run by the user in
+# the background, copying the container's terminal to OUT.
+console_socket() {
+	cp "$BATS_TEST_DIRNAME/fixtures/console_socket.py" "$TEST_TMP/"
+	as_user python3 "$TEST_TMP/console_socket.py" "$TEST_TMP/console.sock" "$@" &
+	CONSOLE_PID=$!
+	local i
+	for i in $(seq 50); do
+		[ -S "$TEST_TMP/console.sock" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "process.terminal true gives the program a pty sent to --console-socket" {
+	edit_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}'
+	set_args sh -c 'tty; stty size; echo term-ok'
+	console_socket "$TEST_TMP/term.out"
+	oci run -d --console-socket "$TEST_TMP/console.sock" -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	wait "$CONSOLE_PID"
+	run cat "$TEST_TMP/term.out"
+	same "$(tr -d '\r' <<<"$output")" "/dev/pts/0
+30 100
+term-ok"
+	oci delete -f c
+}
+
+@test "process.terminal true in the foreground takes its input from the console socket" {
+	edit_config '.process.terminal = true'
+	set_args sh -c 'read line; echo "got $line"'
+	console_socket "$TEST_TMP/term.out" $'hello\n'
+	run --separate-stderr oci run --console-socket "$TEST_TMP/console.sock" -b "$TEST_TMP/bundle" c
+	[ "$status" -eq 0 ]
+	wait "$CONSOLE_PID"
+	[[ "$(cat "$TEST_TMP/term.out")" == *"got hello"* ]]
+}
+
+@test "process.terminal true without --console-socket is refused with the fix" {
+	refused '.process.terminal = true' "process.terminal true needs --console-socket"
 }
 
 @test "root.readonly true makes the root read-only" {
