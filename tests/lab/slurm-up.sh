@@ -4,7 +4,7 @@
 #   slurm-up.sh STATE [-n NODES] [-u USER] [-p PORT]
 # NODES defaults to 1 (nodes n1..nN); PORT (default 6817) is slurmctld's, the slurmds take
 # the next ones. -u USER checks that USER (created if missing) can reach the cluster.
-# Idempotent: a second call with the same options only waits for the nodes to be idle; a
+# Idempotent: a second call with the same options only waits for the nodes to be up; a
 # changed configuration restarts the daemons. Clients need SLURM_CONF (STATE/env.sh sets it);
 # oci.conf and plugstack.conf are read from STATE/etc for every step.
 # The packages: slurmctld slurmd slurm-client munge (scripts/install-deps test).
@@ -127,9 +127,10 @@ while [ "$i" -le "$nodes" ]; do
 	i=$((i + 1))
 done
 
-# Up when every node is idle (a node that was down comes back by ReturnToService=2).
+# Up when every node takes jobs: idle, or busy with a job of an earlier call (a node that was
+# down comes back by ReturnToService=2).
 tries=0
-until [ "$(sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)" = "$nodes" ]; do
+until [ "$(sinfo -h -N -t idle,mixed,allocated,completing -o %N 2>/dev/null | sort -u | wc -l)" = "$nodes" ]; do
 	tries=$((tries + 1))
 	if [ "$tries" -gt 10 ] && ! alive "$state/run/slurmctld.pid" slurmctld; then
 		echo "slurm-up.sh: slurmctld stopped (port $port taken?): $state/log/slurmctld.log says" >&2
@@ -137,7 +138,7 @@ until [ "$(sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)" = "$nodes" ]; do
 		exit 1
 	fi
 	if [ "$tries" -gt 300 ]; then
-		echo "slurm-up.sh: the nodes did not become idle in 30 s; see $state/log" >&2
+		echo "slurm-up.sh: the nodes did not come up in 30 s; see $state/log" >&2
 		sinfo -N >&2 || true
 		exit 1
 	fi
@@ -149,4 +150,4 @@ if [ -n "$user" ]; then
 	runuser -u "$user" -- env SLURM_CONF="$SLURM_CONF" sinfo -h >/dev/null ||
 		{ echo "slurm-up.sh: $user cannot reach the cluster at $state" >&2; exit 1; }
 fi
-echo "slurm-up.sh: $nodes node(s) idle; . $state/env.sh"
+echo "slurm-up.sh: $nodes node(s) up; . $state/env.sh"
