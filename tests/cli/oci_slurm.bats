@@ -2,7 +2,8 @@
 # Slurm runs jobs in OCI bundles with burrow as the runtime: a real one-node cluster
 # (tests/lab/slurm-up.sh), an oci.conf whose commands call `burrow oci`, one bundle without
 # id mappings shared by every user, and the test user's srun and sbatch --container.
-# OCI_RUNTIME=runc runs the same tests with Debian's runc (a per-user bundle then).
+# OCI_RUNTIME=runc runs the same tests with Debian's runc (a per-user bundle then), but for
+# those of burrow's own behaviour.
 # shellcheck disable=SC2016 # $ in single quotes is expanded by the shell in the container
 
 load helpers
@@ -17,7 +18,10 @@ setup_file() {
 	SLURM_DIR=$(mktemp -d "$STAGE/tmp/slurm.XXXXXX")
 	chmod 0755 "$SLURM_DIR"
 	export SLURM_DIR SLURM_CONF=$SLURM_DIR/state/etc/slurm.conf BUNDLE=$SLURM_DIR/bundle
-	export OCI_STATE_ROOT=/tmp/burrow-oci-$TEST_USER
+	# The runtime's state roots, one per user as /tmp/burrow-oci-%u would be, but this
+	# file's own.
+	install -d -m 1777 "$SLURM_DIR/oci"
+	export OCI_STATE_ROOT=$SLURM_DIR/oci/$TEST_USER
 	"$BATS_TEST_DIRNAME/../lab/slurm-up.sh" "$SLURM_DIR/state" -u "$TEST_USER" -p "$SLURM_PORT" >&2
 
 	# The user's directories: job output and a bind-mount source.
@@ -31,8 +35,7 @@ setup_file() {
 	mkdir "$BUNDLE/rootfs/data"
 	local runtime spec
 	if [ "${OCI_RUNTIME:-burrow}" = runc ]; then
-		runtime="runc --rootless=true --root=/tmp/runc-%u"
-		export OCI_STATE_ROOT=/tmp/runc-$TEST_USER
+		runtime="runc --rootless=true --root=$SLURM_DIR/oci/%u"
 		spec=$(as_user runc spec --rootless --bundle "$SLURM_DIR/out" >&2 &&
 			cat "$SLURM_DIR/out/config.json" && rm "$SLURM_DIR/out/config.json")
 	else
@@ -42,7 +45,7 @@ setup_file() {
 		for name in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 			[ -z "${!name:-}" ] || sanitizer+="$name=${!name} "
 		done
-		runtime="${sanitizer:+env $sanitizer}$BURROW oci --root=/tmp/burrow-oci-%u"
+		runtime="${sanitizer:+env $sanitizer}$BURROW oci --root=$SLURM_DIR/oci/%u"
 		spec=$(as_user "$BURROW" oci spec --rootless --bundle "$SLURM_DIR/out" >&2 &&
 			cat "$SLURM_DIR/out/config.json" && rm "$SLURM_DIR/out/config.json")
 		# No mappings: burrow maps the calling user, so one bundle serves everyone.
@@ -66,7 +69,7 @@ setup_file() {
 teardown_file() {
 	[ -n "${SLURM_DIR:-}" ] || return 0
 	"$BATS_TEST_DIRNAME/../lab/slurm-down.sh" "$SLURM_DIR/state"
-	rm -rf "$SLURM_DIR" "$OCI_STATE_ROOT"
+	rm -rf "$SLURM_DIR"
 }
 
 setup() {
@@ -123,7 +126,9 @@ slurm_user() {
 }
 
 @test "scancel ends a running container, and its state goes" {
-	slurm_user srun -N1 --container="$BUNDLE" sleep 300 3>&- &
+	# (Under runc, sleep was still running when srun had ended.)
+	[ "${OCI_RUNTIME:-burrow}" = burrow ] || skip "burrow's behaviour"
+	slurm_user srun -N1 --container="$BUNDLE" sleep 317 3>&- &
 	local srun_pid=$!
 	for _ in $(seq 300); do
 		[ -z "$(find "$OCI_STATE_ROOT" -name state.json 2>/dev/null)" ] || break
@@ -138,7 +143,7 @@ slurm_user() {
 	wait "$srun_pid" || true
 	[ "$SECONDS" -lt 30 ] || { echo "srun took $SECONDS s to end after scancel" >&2; false; }
 	run ps -u "$TEST_USER" -o args=
-	[[ "$output" != *"sleep 300"* ]] || { echo "$output" >&2; false; }
+	[[ "$output" != *"sleep 317"* ]] || { echo "$output" >&2; false; }
 	for _ in $(seq 100); do
 		[ -n "$(find "$OCI_STATE_ROOT" -mindepth 1 -maxdepth 1)" ] || break
 		sleep 0.1
@@ -148,6 +153,7 @@ slurm_user() {
 }
 
 @test "a bundle burrow cannot start fails the task with exit code 125 and one error line" {
+	[ "${OCI_RUNTIME:-burrow}" = burrow ] || skip "burrow's behaviour"
 	local broken=$SLURM_DIR/broken
 	mkdir -p "$broken"
 	cp -a "$BUNDLE/rootfs" "$broken/rootfs"
