@@ -580,6 +580,14 @@ int oci_delete(const char *root, const char *id, bool force, struct error *err)
 		}
 		struct pollfd p = {.fd = pidfd, .events = POLLIN};
 		(void)poll(&p, 1, 10000);
+		/* The monitor records the exit next: let it finish before the directory goes. Only
+		 * waited for, never signalled, and briefly: the record may name any process. */
+		cleanup_close int monitor =
+		        c.state.monitor > 0 ? (int)syscall(SYS_pidfd_open, c.state.monitor, 0) : -1;
+		if (monitor >= 0) {
+			p.fd = monitor;
+			(void)poll(&p, 1, 2000);
+		}
 	}
 	if (c.has_record && c.state.owner == getuid()) {
 		struct oci_bundle b;
@@ -590,7 +598,11 @@ int oci_delete(const char *root, const char *id, bool force, struct error *err)
 			oci_bundle_free(&b);
 		}
 	}
-	rc = oci_container_remove(root_fd, id, err);
+	/* A monitor still writing its record may add a file as we remove: try again. */
+	for (int attempt = 0;
+	     (rc = oci_container_remove(root_fd, id, err)) < 0 && err->code == ENOTEMPTY && attempt < 5;
+	     attempt++)
+		usleep(100000);
 out:
 	oci_container_close(&c);
 	return rc;

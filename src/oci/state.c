@@ -297,6 +297,22 @@ enum oci_status oci_container_status(const struct oci_container *c)
 	return OCI_STATUS_RUNNING;
 }
 
+/* The real uid on the "Uid:" line of /proc/PID/status (the directory's owner is root's for a
+ * process that is not dumpable). */
+static int process_real_uid(pid_t pid, uint32_t *uid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	struct error ignored;
+	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 1 << 16, NULL, &ignored);
+	const char *line = text ? strstr(text, "\nUid:") : NULL;
+	unsigned long v;
+	if (!line || sscanf(line + 5, "%lu", &v) != 1 || v > UINT32_MAX)
+		return -1;
+	*uid = (uint32_t)v;
+	return 0;
+}
+
 int oci_container_pidfd(const struct oci_container *c, struct error *err)
 {
 	const struct oci_state *s = &c->state;
@@ -306,22 +322,23 @@ int oci_container_pidfd(const struct oci_container *c, struct error *err)
 	if (fd < 0)
 		return error_set(err, ESRCH, "container %s is not running (process %d is gone)", s->id,
 		                 (int)s->pid);
-	/* Checked after opening: from here the pidfd names this process or none. */
+	/* Checked after opening, then the pidfd checked to still name a live process: the pid
+	 * cannot have been reused in between, so what /proc said was about this process. */
 	uint64_t t;
-	char path[64];
-	struct stat st;
-	snprintf(path, sizeof(path), "/proc/%d", (int)s->pid);
-	if (instance_process_start_time(s->pid, &t, err) < 0 || t != s->start_time || stat(path, &st) < 0) {
+	uint32_t uid;
+	if (instance_process_start_time(s->pid, &t, err) < 0 || t != s->start_time ||
+	    process_real_uid(s->pid, &uid) < 0 || syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0) {
 		close(fd);
 		return error_set(err, ESRCH, "container %s is not running (process %d is another one now)",
 		                 s->id, (int)s->pid);
 	}
-	if (st.st_uid != s->owner) {
+	/* The real uid: a process the user cannot make (root's) never has theirs. */
+	if (uid != s->owner) {
 		close(fd);
 		return error_set(err, EPERM,
 		                 "process %d runs as uid %u, not as the owner (uid %u) of container %s; "
 		                 "refusing to signal it",
-		                 (int)s->pid, (unsigned)st.st_uid, (unsigned)s->owner, s->id);
+		                 (int)s->pid, (unsigned)uid, (unsigned)s->owner, s->id);
 	}
 	return fd;
 }

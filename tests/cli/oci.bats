@@ -258,15 +258,17 @@ got-term"
 	set_args sh -c 'sleep 100 & wait'
 	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
 	wait_status c running
-	local sleeper
+	local i pid sleepers=0
 	for i in $(seq 50); do
 		run --separate-stderr oci ps --format json c
 		[ "$(jq length <<<"$output")" -ge 3 ] && break
 		sleep 0.1
 	done
 	same "$(jq -r '.[0]' <<<"$output")" "$(oci state c | jq -r .pid)"
-	sleeper=$(pgrep -u "$(user_uid)" -f '^sleep 100$' | head -1)
-	jq -e --argjson p "$sleeper" 'index($p) != null' <<<"$output"
+	for pid in $(jq -r '.[]' <<<"$output"); do
+		[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 100 " ] && sleepers=$((sleepers + 1))
+	done
+	same "$sleepers" 1
 }
 
 @test "exec runs a program in the running container" {
@@ -324,4 +326,28 @@ got-term"
 	[[ "$stderr" == *"/no/such/program"* ]]
 	run oci list -q
 	same "$output" ""
+}
+
+@test "a create that fails says why and leaves no container behind" {
+	set_args true
+	edit_config '.root.path = "missing"'
+	run --separate-stderr oci create -b "$TEST_TMP/bundle" c
+	[ "$status" -eq 1 ]
+	one_error_line "missing"
+	run oci list -q
+	same "$output" ""
+	[ ! -e "$(oci_root)/c" ]
+}
+
+@test "the monitor records a created container's exit status (127: program missing)" {
+	set_args /no/such/program
+	oci create -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	oci start c
+	wait_status c stopped
+	for i in $(seq 50); do
+		[ "$(jq .exited "$(oci_root)/c/state.json")" = true ] && break
+		sleep 0.1
+	done
+	same "$(jq .exit_status "$(oci_root)/c/state.json")" 127
+	oci delete c
 }
