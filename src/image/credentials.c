@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/paths.h"
 
 /* Credential files are small; a larger one is a mistake, not a file to load. */
 #define CONFIG_FILE_MAX    (4u << 20)
@@ -784,15 +784,6 @@ int credentials_from_helper(const char *name, const char *host, struct credentia
 
 /* ---- where the files are, and the lookup ---- */
 
-static char *home_dir(void)
-{
-	const char *home = getenv("HOME");
-	if (home && home[0] == '/')
-		return strdup(home);
-	struct passwd *pw = getpwuid(getuid());
-	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? strdup(pw->pw_dir) : NULL;
-}
-
 /* $XDG_CONFIG_HOME/burrow, else ~/.config/burrow (malloc'd). */
 static char *config_dir(struct error *err)
 {
@@ -802,7 +793,7 @@ static char *config_dir(struct error *err)
 		if (asprintf(&out, "%s/burrow", xdg) < 0)
 			out = NULL;
 	} else {
-		cleanup_free char *home = home_dir();
+		cleanup_free char *home = paths_home();
 		if (!home) {
 			error_set(err, ENOENT, "cannot find the home directory: set HOME or XDG_CONFIG_HOME");
 			return NULL;
@@ -929,7 +920,7 @@ int credentials_lookup(const char *host, const char *user, struct credentials *c
 		if (asprintf(&docker, "%s/config.json", docker_dir) < 0)
 			docker = NULL;
 	} else {
-		cleanup_free char *home = home_dir();
+		cleanup_free char *home = paths_home();
 		if (!home)
 			return 0;
 		if (asprintf(&docker, "%s/.docker/config.json", home) < 0)

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/paths.h"
 #include "util/strv.h"
 
 #ifndef BURROW_SYSCONFDIR
@@ -290,11 +290,7 @@ char *config_user_dir(void)
 	v = getenv("XDG_CONFIG_HOME");
 	if (v && v[0] == '/')
 		return asprintf(&out, "%s/burrow", v) < 0 ? NULL : out;
-	const char *home = getenv("HOME");
-	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : NULL;
-	}
+	cleanup_free char *home = paths_home();
 	if (!home)
 		return NULL;
 	return asprintf(&out, "%s/.config/burrow", home) < 0 ? NULL : out;

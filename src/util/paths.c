@@ -6,15 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static char *home_dir(void)
+char *paths_home(void)
 {
+	/* A HOME that is not the caller's is inherited from someone else: slurmstepd runs a
+	 * job's OCI runtime with slurmd's HOME=/root, and sudo keeps the user's HOME for root. */
 	const char *home = getenv("HOME");
-	if (home && home[0] == '/')
+	struct stat st;
+	if (home && home[0] == '/' && stat(home, &st) == 0 && st.st_uid == getuid())
 		return strdup(home);
 	struct passwd *pw = getpwuid(getuid());
-	return pw && pw->pw_dir ? strdup(pw->pw_dir) : NULL;
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
+		return strdup(pw->pw_dir);
+	return home && home[0] == '/' ? strdup(home) : NULL;
 }
 
 static char *xdg_path(const char *override, const char *xdg, const char *home_suffix)
@@ -29,7 +35,7 @@ static char *xdg_path(const char *override, const char *xdg, const char *home_su
 			return NULL;
 		return out;
 	}
-	char *home = home_dir();
+	char *home = paths_home();
 	if (!home)
 		return NULL;
 	if (asprintf(&out, "%s/%s/burrow", home, home_suffix) < 0)
