@@ -336,6 +336,9 @@ static int parse_caps(const json_t *caps, struct plan_process *p, struct error *
 			*masks[s] |= UINT64_C(1) << cap;
 		}
 	}
+	/* As runc: an ambient capability the kernel would not raise (not both permitted and
+	 * inheritable) grants nothing, and is dropped rather than refused. */
+	p->cap_ambient &= p->cap_permitted & p->cap_inheritable;
 	return 0;
 }
 

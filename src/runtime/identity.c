@@ -188,6 +188,27 @@ char *identity_merge_passwd(const char *image_passwd, const struct identity *id,
 	return merge(image_passwd, &m, err);
 }
 
+char *identity_passwd_home(const char *passwd, uint32_t uid, struct error *err)
+{
+	struct db_line l;
+	for (const char *p = passwd; next_line(&p, &l);) {
+		if (l.n_fields != 7 || !l.has_id || l.id != uid)
+			continue;
+		/* The sixth field: after the fifth colon. */
+		const char *home = l.text;
+		for (int colons = 0; colons < 5; home++)
+			colons += *home == ':';
+		const char *end = memchr(home, ':', l.len - (size_t)(home - l.text));
+		if (end > home) {
+			char *copy = strndup(home, (size_t)(end - home));
+			return copy ? copy : nomem(err);
+		}
+		break;
+	}
+	char *root = strdup("/");
+	return root ? root : nomem(err);
+}
+
 char *identity_merge_group(const char *image_group, const struct identity *id, struct error *err)
 {
 	cleanup_free char *user = field(id->root ? "root" : id->name, "user");

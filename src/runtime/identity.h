@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -38,6 +39,10 @@ char *identity_merge_passwd(const char *image_passwd, const struct identity *id,
 /* The image's group (may be NULL) with the user's primary group (gid 0 "root" with root) and
  * a 65534 "nogroup" line when missing (where unmappable supplementary groups show). */
 char *identity_merge_group(const char *image_group, const struct identity *id, struct error *err);
+
+/* The home directory of uid's first well-formed line in passwd text (may be NULL), or "/" when
+ * there is none or it is empty, as runc's HOME. Returns malloc'd text, or NULL (ENOMEM). */
+char *identity_passwd_home(const char *passwd, uint32_t uid, struct error *err);
 
 /* Fill id from the host databases for the calling user (shell left as the host's). */
 int identity_from_host(struct identity *id, bool root, struct error *err);

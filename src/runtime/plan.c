@@ -404,10 +404,31 @@ fail:
 	return -1;
 }
 
+/* OCI: an environment without HOME gets the process's home from the root's /etc/passwd, else
+ * "/", as runc does. The process already runs as its uid inside. */
+static int oci_home(struct run_plan *plan, int root_fd, struct error *err)
+{
+	if (strv_env_find(plan->env, "HOME", 4) >= 0)
+		return 0;
+	bool failed;
+	cleanup_free char *passwd = read_image_file(root_fd, "/etc/passwd", err, &failed);
+	if (failed)
+		return -1;
+	cleanup_free char *home = identity_passwd_home(passwd, (uint32_t)getuid(), err);
+	cleanup_free char *entry = NULL;
+	if (!home)
+		return -1;
+	if (asprintf(&entry, "HOME=%s", home) < 0) {
+		entry = NULL;
+		return error_set(err, ENOMEM, "out of memory");
+	}
+	return strv_env_set(&plan->env, entry) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
 int plan_resolve_in_root(struct run_plan *plan, int root_fd, struct error *err)
 {
 	if (plan->oci)
-		return 0;
+		return oci_home(plan, root_fd, err);
 	struct identity *id = &plan->identity;
 	if (choose_shell(root_fd, id, err) < 0 || fill_identity_mounts(plan, root_fd, err) < 0)
 		return -1;

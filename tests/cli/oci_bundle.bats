@@ -50,10 +50,30 @@ refused() {
 }
 
 @test "process.env is the program's whole environment" {
-	edit_config '.process.env = ["A=1", "PATH=/bin"]'
+	edit_config '.process.env = ["A=1", "PATH=/bin", "HOME=/h"]'
 	in_container 'env | sort | grep -v "^PWD=\|^SHLVL=\|^_="'
 	same "$output" "A=1
+HOME=/h
 PATH=/bin"
+}
+
+@test "process.env without HOME gets the home of process.user.uid in the root's /etc/passwd" {
+	edit_config '.process.env = ["PATH=/bin"] | .process.user = {"uid": 1234, "gid": 1234}'
+	echo 'u:x:1234:1234::/home/u:/bin/sh' >>"$TEST_TMP/bundle/rootfs/etc/passwd"
+	in_container 'echo "$HOME"'
+	same "$output" /home/u
+}
+
+@test "process.env without HOME, for a uid the root's /etc/passwd lacks, gets HOME=/" {
+	edit_config '.process.env = ["PATH=/bin"] | .process.user = {"uid": 4321, "gid": 4321}'
+	in_container 'echo "$HOME"'
+	same "$output" /
+}
+
+@test "process.env with HOME keeps it" {
+	edit_config '.process.env = ["PATH=/bin", "HOME=/given"]'
+	in_container 'echo "$HOME"'
+	same "$output" /given
 }
 
 @test "process.cwd is the working directory" {
@@ -369,6 +389,19 @@ root-ok"
 	in_container 'grep -E "^Cap(Eff|Bnd)" /proc/self/status'
 	same "$output" "CapEff:	0000000000000020
 CapBnd:	0000000000000020"
+}
+
+@test "an ambient capability that is not also inheritable is dropped, not refused" {
+	edit_config '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"], "ambient": ["CAP_KILL"]}'
+	in_container 'grep -E "^Cap(Eff|Amb)" /proc/self/status'
+	same "$output" "CapEff:	0000000000000020
+CapAmb:	0000000000000000"
+}
+
+@test "an ambient capability that is permitted and inheritable is raised" {
+	edit_config '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"], "inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL"]}'
+	in_container 'grep -E "^CapAmb" /proc/self/status'
+	same "$output" "CapAmb:	0000000000000020"
 }
 
 @test "an unknown capability is refused by name" {

@@ -53,7 +53,7 @@ compare() {
 	compat_row "$1"
 	local config
 	config=$(jq -S --arg host "$TEST_TMP/host" --arg command "$command" \
-		'.process.terminal = false | del(.process.capabilities.ambient) | (if $command != "" then .process.args = ["sh", "-c", $command] else . end) |
+		'.process.terminal = false | (if $command != "" then .process.args = ["sh", "-c", $command] else . end) |
 		'"$filter" "$BUNDLE/config.json")
 	as_user sh -c 'cat >"$1"' sh "$BUNDLE/config.json" <<<"$config"
 	local runc_result burrow_result expected

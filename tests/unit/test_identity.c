@@ -179,6 +179,27 @@ static void test_group_root(void **state)
 	assert_string_equal(kept, "wheel:x:0:a\nnogroup:x:65534:\n");
 }
 
+static void test_passwd_home_is_the_uids_first_well_formed_line(void **state)
+{
+	struct error err;
+	cleanup_free char *home = identity_passwd_home("broken:1000\n"
+	                                               "ubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\n"
+	                                               "again:x:1000:1000::/home/again:/bin/sh\n",
+	                                               1000, &err);
+	assert_string_equal(home, "/home/ubuntu");
+}
+
+static void test_passwd_home_is_root_without_a_line_or_a_home(void **state)
+{
+	struct error err;
+	cleanup_free char *missing = identity_passwd_home(IMAGE_PASSWD, 4242, &err);
+	cleanup_free char *none = identity_passwd_home(NULL, 0, &err);
+	cleanup_free char *empty = identity_passwd_home("u:x:7:7:::/bin/sh\n", 7, &err);
+	assert_string_equal(missing, "/");
+	assert_string_equal(none, "/");
+	assert_string_equal(empty, "/");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +214,8 @@ int main(void)
 	        cmocka_unit_test(test_group_user_primary),
 	        cmocka_unit_test(test_group_supplementary_listed_in_nogroup),
 	        cmocka_unit_test(test_group_root),
+	        cmocka_unit_test(test_passwd_home_is_the_uids_first_well_formed_line),
+	        cmocka_unit_test(test_passwd_home_is_root_without_a_line_or_a_home),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
