@@ -1,7 +1,10 @@
 /* The OCI lifecycle on burrow's start path (spawn_run_with). The container's process, once its
- * root is assembled, tells its parent it is ready and waits for a release: the exec fifo in the
- * state directory (create, then start from another process: a writer hands it the state and a
- * NUL) or a pipe from its parent (run). It then runs the startContainer hooks and execs. */
+ * mounts are made, tells its parent, which runs the createRuntime hooks and answers with the
+ * state; the process runs the createContainer hooks there, in its namespaces before
+ * pivot_root. Last before exec it tells its parent it is ready and waits for a release: the exec
+ * fifo in the state directory (create, then start from another process: a writer hands it the
+ * state and a NUL) or a pipe from its parent (run). It then runs the startContainer hooks and
+ * execs. */
 #include "oci/lifecycle.h"
 
 #include <dirent.h>
@@ -36,7 +39,9 @@ struct launch {
 	struct oci_bundle *b;
 	int dir_fd;
 	struct oci_state state;
-	int ready[2];  /* the process -> its parent: one byte when it waits for the release */
+	int ready[2];  /* the process -> its parent: one byte once its mounts are made, one when it
+	                * waits for the release */
+	int go[2];     /* its parent -> the process: the state and a NUL, after createRuntime */
 	int release_r; /* the process reads the release from it */
 	int release_w; /* run: its parent writes the release; -1 for create */
 	int notify_fd; /* create: the monitor tells the creating process (NUL: created) */
@@ -72,6 +77,41 @@ static int run_hooks(const struct oci_bundle *b, enum oci_hook_kind kind, const 
 	return oci_hooks_run(name, b->hooks[kind], b->n_hooks[kind], text, err);
 }
 
+/* Read a message ending in a NUL from fd into *text (malloc'd); what ends it first is an error. */
+static int read_message(int fd, char **text, struct error *err)
+{
+	cleanup_free char *buf = malloc(RELEASE_MAX);
+	size_t used = 0;
+	if (!buf)
+		return error_set(err, ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t n = read(fd, buf + used, RELEASE_MAX - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_set(err, ECANCELED, "the container was not started");
+		used += (size_t)n;
+		if (memchr(buf, '\0', used))
+			break;
+		if (used == RELEASE_MAX - 1)
+			return error_set(err, EFBIG, "the start message is too long");
+	}
+	*text = buf;
+	buf = NULL;
+	return 0;
+}
+
+/* One byte from the process; false when it ended instead (its report says why). */
+static bool await_process(int fd)
+{
+	char byte;
+	ssize_t n;
+	do
+		n = read(fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
 static int write_pid_file(const char *path, pid_t pid, struct error *err)
 {
 	char text[32];
@@ -83,31 +123,31 @@ static int write_pid_file(const char *path, pid_t pid, struct error *err)
 	return 0;
 }
 
-/* In the parent, once the process exists: wait until its root is assembled, record it, run the
- * createRuntime and createContainer hooks, then release it (run) or answer the creator. */
+/* In the parent, once the process exists: wait until its mounts are made, record it, run the
+ * createRuntime hooks and let it run the createContainer ones; once it waits for the release,
+ * release it (run) or answer the creator. */
 static int launch_created(void *ctx, pid_t pid, struct error *err)
 {
 	struct launch *l = ctx;
 	close_fd(&l->ready[1]);
+	close_fd(&l->go[0]);
 	close_fd(&l->release_r);
 	close_fd(&l->console_fd);
-	char byte;
-	ssize_t n;
-	do
-		n = read(l->ready[0], &byte, 1);
-	while (n < 0 && errno == EINTR);
-	close_fd(&l->ready[0]);
-	if (n != 1)
+	if (!await_process(l->ready[0]))
 		return 0; /* it failed: its report says why */
 	l->state.pid = pid;
 	if (instance_process_start_time(pid, &l->state.start_time, err) < 0 ||
-	    oci_state_write(l->dir_fd, &l->state, err) < 0)
+	    oci_state_write(l->dir_fd, &l->state, err) < 0 ||
+	    run_hooks(l->b, OCI_HOOK_CREATE_RUNTIME, "createRuntime", &l->state, OCI_STATUS_CREATED, err) < 0)
 		return -1;
-	if (run_hooks(l->b, OCI_HOOK_CREATE_RUNTIME, "createRuntime", &l->state, OCI_STATUS_CREATED, err) <
-	            0 ||
-	    run_hooks(l->b, OCI_HOOK_CREATE_CONTAINER, "createContainer", &l->state, OCI_STATUS_CREATED,
-	              err) < 0)
-		return -1;
+	cleanup_free char *created = state_text(&l->state, OCI_STATUS_CREATED);
+	if (!created || fs_write_all(l->go[1], created, strlen(created) + 1) < 0)
+		return error_errno(err, "resume the container's process");
+	close_fd(&l->go[1]);
+	bool ready = await_process(l->ready[0]);
+	close_fd(&l->ready[0]);
+	if (!ready)
+		return 0;
 	if (l->foreground) {
 		if (l->pid_file && write_pid_file(l->pid_file, pid, err) < 0)
 			return -1;
@@ -177,6 +217,25 @@ static int setup_terminal(struct launch *l, struct error *err)
 	return 0;
 }
 
+/* In the container's first process, its mounts made, before pivot_root: wait for the
+ * createRuntime hooks, then run the createContainer ones here, in the container's namespaces. */
+static int launch_assembled(void *ctx, const struct run_plan *plan, const char *root, struct error *err)
+{
+	struct launch *l = ctx;
+	(void)plan;
+	(void)root;
+	close_fd(&l->ready[0]);
+	close_fd(&l->go[1]);
+	if (fs_write_all(l->ready[1], "A", 1) < 0)
+		return error_errno(err, "tell the runtime the container's root is assembled");
+	cleanup_free char *text = NULL;
+	if (read_message(l->go[0], &text, err) < 0)
+		return -1;
+	close_fd(&l->go[0]);
+	return oci_hooks_run("createContainer", l->b->hooks[OCI_HOOK_CREATE_CONTAINER],
+	                     l->b->n_hooks[OCI_HOOK_CREATE_CONTAINER], text, err);
+}
+
 /* In the container's process, last before exec: ready, wait for the release, startContainer. */
 static int launch_before_exec(void *ctx, const struct run_plan *plan, struct error *err)
 {
@@ -186,25 +245,11 @@ static int launch_before_exec(void *ctx, const struct run_plan *plan, struct err
 		return -1;
 	if (fs_write_all(l->ready[1], "R", 1) < 0)
 		return error_errno(err, "tell the runtime the container is created");
-	close_fd(&l->ready[0]);
 	close_fd(&l->ready[1]);
 	close_fd(&l->release_w);
-	cleanup_free char *text = malloc(RELEASE_MAX);
-	size_t used = 0;
-	if (!text)
-		return error_set(err, ENOMEM, "out of memory");
-	for (;;) {
-		ssize_t n = read(l->release_r, text + used, RELEASE_MAX - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return error_set(err, ECANCELED, "the container was not started");
-		used += (size_t)n;
-		if (memchr(text, '\0', used))
-			break;
-		if (used == RELEASE_MAX - 1)
-			return error_set(err, EFBIG, "the start message is too long");
-	}
+	cleanup_free char *text = NULL;
+	if (read_message(l->release_r, &text, err) < 0)
+		return -1;
 	close_fd(&l->release_r);
 	return oci_hooks_run("startContainer", l->b->hooks[OCI_HOOK_START_CONTAINER],
 	                     l->b->n_hooks[OCI_HOOK_START_CONTAINER], text, err);
@@ -227,6 +272,7 @@ static int launch_init(struct launch *l, struct oci_bundle *b, const char *id, i
 	                     .console_fd = -1,
 	                     .dir_fd = dir_fd,
 	                     .ready = {-1, -1},
+	                     .go = {-1, -1},
 	                     .release_r = -1,
 	                     .release_w = -1,
 	                     .notify_fd = -1};
@@ -243,7 +289,7 @@ static int launch_init(struct launch *l, struct oci_bundle *b, const char *id, i
 	b->plan.label_is_container = true;
 	if (!s->id || !s->bundle || !s->rootfs || !s->oci_version || !s->created || !b->plan.label)
 		return error_set(err, ENOMEM, "out of memory");
-	if (pipe2(l->ready, O_CLOEXEC) < 0)
+	if (pipe2(l->ready, O_CLOEXEC) < 0 || pipe2(l->go, O_CLOEXEC) < 0)
 		return error_errno(err, "pipe");
 	return 0;
 }
@@ -271,6 +317,8 @@ static void launch_free(struct launch *l)
 {
 	close_fd(&l->ready[0]);
 	close_fd(&l->ready[1]);
+	close_fd(&l->go[0]);
+	close_fd(&l->go[1]);
 	close_fd(&l->release_r);
 	close_fd(&l->release_w);
 	close_fd(&l->notify_fd);
@@ -280,7 +328,10 @@ static void launch_free(struct launch *l)
 
 static int launch_spawn(struct launch *l, struct error *err)
 {
-	struct spawn_ops ops = {.created = launch_created, .before_exec = launch_before_exec, .ctx = l};
+	struct spawn_ops ops = {.created = launch_created,
+	                        .assembled = launch_assembled,
+	                        .before_exec = launch_before_exec,
+	                        .ctx = l};
 	return spawn_run_with(&l->b->plan, &ops, err);
 }
 
@@ -347,6 +398,8 @@ int oci_create(struct oci_bundle *b, const struct oci_launch_options *o, struct 
 	close_fd(&l.console_fd);
 	close_fd(&l.ready[0]);
 	close_fd(&l.ready[1]);
+	close_fd(&l.go[0]);
+	close_fd(&l.go[1]);
 	char msg[ERROR_MSG_MAX] = "";
 	size_t used = 0;
 	ssize_t n;

@@ -16,6 +16,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/imagefile_mount.h"
+#include "runtime/spawn.h"
 #include "runtime/sysctl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -484,7 +485,7 @@ static int root_mount(struct run_plan *plan, char **root_path, struct error *err
 	return fd < 0 && o->image_file && err->code == ENOTCONN ? fuse_failed(plan) : fd;
 }
 
-int rootfs_enter(struct run_plan *plan, struct error *err)
+int rootfs_enter(struct run_plan *plan, const struct spawn_ops *ops, struct error *err)
 {
 	/* Host mount events still reach us; ours never reach the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -514,6 +515,8 @@ int rootfs_enter(struct run_plan *plan, struct error *err)
 		if (do_mount(plan, &plan->mounts[i], root_fd, &scratch_fd, err) < 0)
 			return -1;
 	}
+	if (ops && ops->assembled && ops->assembled(ops->ctx, plan, root, err) < 0)
+		return -1;
 	/* After every mount: sysctls through the container's /proc, before a mask or read-only
 	 * path can cover /proc/sys; masks last so no later mount uncovers what they hide. */
 	if (sysctl_apply(plan, root_fd, err) < 0 || readonly_paths(plan->readonly_paths, root_fd, err) < 0 ||

@@ -5,10 +5,12 @@
 #include "runtime/plan.h"
 #include "util/error.h"
 
+struct spawn_ops; /* runtime/spawn.h */
+
 /* Mount the root, complete the plan's root-dependent choices (plan_resolve_in_root), mount
- * everything the plan lists, make the root read-only when asked, pivot into it and
- * change to the plan's working directory. */
-int rootfs_enter(struct run_plan *plan, struct error *err);
+ * everything the plan lists, call ops' assembled (ops may be NULL), make the root read-only
+ * when asked, pivot into it and change to the plan's working directory. */
+int rootfs_enter(struct run_plan *plan, const struct spawn_ops *ops, struct error *err);
 
 /* Change to dir in the root the process is in (after pivot_root or setns), through no magic
  * link, and check that the root reaches it (CVE-2024-21626). Returns 0, or -1 with err. */

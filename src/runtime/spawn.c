@@ -330,7 +330,7 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 	}
 	if (plan->network_none && !plan->ns_join[PLAN_NS_NET] && loopback_up(&err) < 0)
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
-	if (rootfs_enter(plan, &err) < 0)
+	if (rootfs_enter(plan, ops, &err) < 0)
 		child_fail_fuse(report_fd, SPAWN_EXIT_SETUP, &err, plan->fuse_failed);
 	if (!plan->new_pid)
 		exec_program(plan, ops, report_fd, old_mask);

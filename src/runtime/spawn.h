@@ -23,6 +23,11 @@ struct spawn_ops {
 	/* In the parent once the child exists with its ids mapped, before it is waited for; -1
 	 * with err stops the start (the child is killed). */
 	int (*created)(void *ctx, pid_t pid, struct error *err);
+	/* In the container's first process (its init with a PID namespace), in the container's
+	 * namespaces once every mount is made, before sysctls, masks, read-only paths and
+	 * pivot_root: the host's paths still resolve, root is where the assembled root lies. -1
+	 * with err fails the start. */
+	int (*assembled)(void *ctx, const struct run_plan *plan, const char *root, struct error *err);
 	/* In the process that execs the program, inside the container's root, last before exec;
 	 * -1 with err fails the start. */
 	int (*before_exec)(void *ctx, const struct run_plan *plan, struct error *err);

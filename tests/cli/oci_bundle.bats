@@ -506,6 +506,55 @@ hook() {
 	same "$output" '"id":"c"'
 }
 
+# Where a process runs: its mount and PID namespaces and its root (device:inode).
+write_probe() {
+	printf '#!/bin/sh\nfor ns in mnt pid; do readlink /proc/self/ns/$ns; done\nstat -L -c %%d:%%i /proc/self/root\n' >"$1"
+	chmod 755 "$1"
+}
+
+# probe_hook FILE: a hook that writes where it runs to FILE.
+probe_hook() {
+	printf '{"path": "/bin/sh", "args": ["sh", "-c", "/probe >%s"]}' "$1"
+}
+
+@test "a createContainer hook runs in the container's namespaces, before pivot_root into its root" {
+	write_probe "$TEST_TMP/bundle/rootfs/probe"
+	mkdir -p "$TEST_TMP/host-probe"
+	cp "$TEST_TMP/bundle/rootfs/probe" "$TEST_TMP/host-probe/probe"
+	share_mount '["rbind"]'
+	edit_config ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"$TEST_TMP/host-probe/probe >$TEST_TMP/share/createRuntime\"]}],
+		\"createContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"$TEST_TMP/host-probe/probe >$TEST_TMP/share/createContainer\"]}]}"
+	in_container /probe
+	[ "$status" -eq 0 ]
+	local program=$output host
+	host=$(as_user "$TEST_TMP/host-probe/probe")
+	# The container's mount and PID namespaces, the host's root: not yet pivoted.
+	same "$(head -2 "$TEST_TMP/share/createContainer")" "$(head -2 <<<"$program")"
+	same "$(tail -1 "$TEST_TMP/share/createContainer")" "$(tail -1 <<<"$host")"
+	[ "$(tail -1 <<<"$program")" != "$(tail -1 <<<"$host")" ]
+	# createRuntime stays in the runtime's.
+	same "$(cat "$TEST_TMP/share/createRuntime")" "$host"
+}
+
+@test "a startContainer hook runs in the container's namespaces and root" {
+	write_probe "$TEST_TMP/bundle/rootfs/probe"
+	share_mount '["rbind"]'
+	edit_config ".hooks = {\"startContainer\": [$(probe_hook /share/startContainer)]}"
+	in_container /probe
+	[ "$status" -eq 0 ]
+	same "$(cat "$TEST_TMP/share/startContainer")" "$output"
+}
+
+@test "a failing createContainer hook stops the start and names the hook" {
+	set_args true
+	edit_config '.hooks = {"createContainer": [{"path": "/bin/false"}]}'
+	run --separate-stderr oci_run
+	[ "$status" -ne 0 ]
+	one_error_line "hooks.createContainer[0] /bin/false: exit status 1"
+	run oci list -q
+	same "$output" ""
+}
+
 @test "a failing createRuntime hook stops the start and names the hook" {
 	set_args true
 	edit_config '.hooks = {"createRuntime": [{"path": "/bin/false"}]}'
