@@ -102,13 +102,15 @@ int oci_cmd_exec(const struct oci_cli *g, int argc, char **argv)
 	        {"tty", no_argument, NULL, 't'},
 	        {"detach", no_argument, NULL, 'd'},
 	        {"pid-file", required_argument, NULL, 'P'},
+	        {"console-socket", required_argument, NULL, 'C'},
 	        {NULL, 0, NULL, 0},
 	};
 	cleanup_strv char **env = NULL;
 	cleanup_strv char **p_argv = NULL;
 	cleanup_strv char **p_env = NULL;
 	cleanup_free char *p_cwd = NULL;
-	const char *cwd = NULL, *process = NULL;
+	const char *cwd = NULL, *process = NULL, *console_socket = NULL, *pid_file = NULL;
+	bool tty = false, detach = false;
 	int opt;
 	optind = 1;
 	opterr = 0;
@@ -125,11 +127,16 @@ int oci_cmd_exec(const struct oci_cli *g, int argc, char **argv)
 			process = optarg;
 			break;
 		case 't':
-			return oci_cli_usage("exec",
-			                     "--tty is not supported: burrow passes its own stdio through");
+			tty = true;
+			break;
 		case 'd':
-			return oci_cli_usage("exec", "--detach is not supported");
+			detach = true;
+			break;
 		case 'P':
+			pid_file = optarg;
+			break;
+		case 'C':
+			console_socket = optarg;
 			break;
 		default:
 			return oci_cli_usage("exec", "unknown option or missing value '%s'",
@@ -141,12 +148,17 @@ int oci_cmd_exec(const struct oci_cli *g, int argc, char **argv)
 	const char *id = argv[optind];
 	struct error err;
 	error_clear(&err);
-	struct join_options o = {.argv = argv + optind + 1, .workdir = cwd};
+	struct join_options o = {
+	        .argv = argv + optind + 1, .workdir = cwd, .detach = detach, .pid_file = pid_file};
 	if (process) {
 		size_t len;
+		struct oci_process_extra extra;
 		cleanup_free char *text = fs_read_file_at(AT_FDCWD, process, false, 1 << 20, &len, &err);
-		if (!text || oci_process_parse(text, len, &p_argv, &p_env, &p_cwd, &err) < 0)
+		if (!text || oci_process_parse(text, len, &p_argv, &p_env, &p_cwd, &extra, &err) < 0)
 			return oci_cli_fail(g, &err);
+		tty = tty || extra.terminal;
+		o.console_rows = extra.console_height;
+		o.console_cols = extra.console_width;
 		o.argv = p_argv;
 		if (!cwd)
 			o.workdir = p_cwd;
@@ -158,6 +170,12 @@ int oci_cmd_exec(const struct oci_cli *g, int argc, char **argv)
 			return oci_cli_usage("exec", "expected a COMMAND after %s (or -p process.json)", id);
 		o.env = env;
 	}
+	if (tty && !console_socket)
+		return oci_cli_usage("exec", "--tty needs --console-socket SOCKET, where the pty's master "
+		                             "goes (burrow keeps no terminal of its own to proxy)");
+	if (console_socket && !tty)
+		return oci_cli_usage("exec", "--console-socket needs --tty (or process.terminal true)");
+	o.console_socket = console_socket;
 	pid_t pid;
 	if (oci_container_pid(g->root, id, &pid, &err) < 0)
 		return oci_cli_fail(g, &err);

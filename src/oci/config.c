@@ -375,6 +375,25 @@ static int parse_rlimits(const json_t *arr, struct plan_process *p, struct error
 	return 0;
 }
 
+/* process.terminal and process.consoleSize. */
+static int parse_terminal(const json_t *proc, struct oci_process_extra *t, struct error *err)
+{
+	json_t *v;
+	*t = (struct oci_process_extra){0};
+	if (get_bool(proc, "terminal", "process.terminal", &t->terminal, err) < 0 ||
+	    member(proc, "consoleSize", JSON_OBJECT, "process.consoleSize", "an object", &v, err) < 0)
+		return -1;
+	if (v) {
+		uint64_t h = 0, w = 0;
+		if (get_uint(v, "height", "process.consoleSize.height", UINT16_MAX, &h, NULL, err) < 0 ||
+		    get_uint(v, "width", "process.consoleSize.width", UINT16_MAX, &w, NULL, err) < 0)
+			return -1;
+		t->console_height = (unsigned short)h;
+		t->console_width = (unsigned short)w;
+	}
+	return 0;
+}
+
 static int parse_process(const json_t *proc, const struct oci_host *host, struct oci_bundle *b, uint32_t *uid,
                          uint32_t *gid, struct error *err)
 {
@@ -382,18 +401,12 @@ static int parse_process(const json_t *proc, const struct oci_host *host, struct
 	json_t *v;
 	if (!json_is_object(proc))
 		return bad(err, "process", "an object");
-	if (get_bool(proc, "terminal", "process.terminal", &b->terminal, err) < 0)
+	struct oci_process_extra term;
+	if (parse_terminal(proc, &term, err) < 0)
 		return -1;
-	if (member(proc, "consoleSize", JSON_OBJECT, "process.consoleSize", "an object", &v, err) < 0)
-		return -1;
-	if (v) {
-		uint64_t h = 0, w = 0;
-		if (get_uint(v, "height", "process.consoleSize.height", UINT16_MAX, &h, NULL, err) < 0 ||
-		    get_uint(v, "width", "process.consoleSize.width", UINT16_MAX, &w, NULL, err) < 0)
-			return -1;
-		b->console_height = (unsigned short)h;
-		b->console_width = (unsigned short)w;
-	}
+	b->terminal = term.terminal;
+	b->console_height = term.console_height;
+	b->console_width = term.console_width;
 	if (get_strv(proc, "args", "process.args", &plan->argv, err) < 0)
 		return -1;
 	if (!plan->argv || !plan->argv[0] || !plan->argv[0][0])
@@ -1095,7 +1108,8 @@ void oci_bundle_free(struct oci_bundle *b)
 	memset(b, 0, sizeof(*b));
 }
 
-int oci_process_parse(const char *text, size_t len, char ***argv, char ***env, char **cwd, struct error *err)
+int oci_process_parse(const char *text, size_t len, char ***argv, char ***env, char **cwd,
+                      struct oci_process_extra *extra, struct error *err)
 {
 	*argv = *env = NULL;
 	*cwd = NULL;
@@ -1105,12 +1119,10 @@ int oci_process_parse(const char *text, size_t len, char ***argv, char ***env, c
 		return error_set(err, EINVAL, "process.json: line %d: %s", jerr.line, jerr.text);
 	int rc = -1;
 	const char *dir = NULL;
-	bool terminal = false;
 	if (!json_is_object(proc))
 		bad(err, "process", "an object");
-	else if (get_bool(proc, "terminal", "process.terminal", &terminal, err) == 0 && terminal)
-		refuse(err, "process.terminal true", "burrow passes its own stdio through");
-	else if (!err->msg[0] && get_strv(proc, "args", "process.args", argv, err) == 0 &&
+	else if (parse_terminal(proc, extra, err) == 0 &&
+	         get_strv(proc, "args", "process.args", argv, err) == 0 &&
 	         get_strv(proc, "env", "process.env", env, err) == 0 &&
 	         get_string(proc, "cwd", "process.cwd", &dir, err) == 0) {
 		if (!*argv || !(*argv)[0])

@@ -60,8 +60,14 @@ int oci_rlimit_from_name(const char *name);
 /* A signal by name ("TERM", "SIGTERM") or number ("15"); -1 when unknown. Pure. */
 int oci_signal_from_text(const char *text);
 
-/* A process.json (exec -p): args, env and cwd; NULL env or cwd when not given. */
-int oci_process_parse(const char *text, size_t len, char ***argv, char ***env, char **cwd, struct error *err);
+/* What a process.json asks beyond args, env and cwd. */
+struct oci_process_extra {
+	bool terminal;                                /* process.terminal */
+	unsigned short console_height, console_width; /* process.consoleSize; 0: none */
+};
+/* A process.json (exec -p): args, env and cwd (NULL env or cwd when not given), and extra. */
+int oci_process_parse(const char *text, size_t len, char ***argv, char ***env, char **cwd,
+                      struct oci_process_extra *extra, struct error *err);
 
 /* The config.json `burrow oci spec` writes (rootless: no mappings, filled in at start). */
 char *oci_config_default(bool rootless);

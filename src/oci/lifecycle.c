@@ -28,6 +28,7 @@
 
 #include "oci/hooks.h"
 #include "oci/state.h"
+#include "runtime/console.h"
 #include "runtime/instance.h"
 #include "runtime/spawn.h"
 #include "util/cleanup.h"
@@ -175,48 +176,6 @@ static int launch_created(void *ctx, pid_t pid, struct error *err)
 	return 0;
 }
 
-/* A pty from the container's own devpts, made the process's controlling terminal and stdio;
- * its master goes to the console socket (runc's protocol: one fd in SCM_RIGHTS). */
-static int setup_terminal(struct launch *l, struct error *err)
-{
-	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	char name[64];
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    ptsname_r(master, name, sizeof(name)))
-		return error_errno(err, "process.terminal: open a pty in the container (/dev/ptmx)");
-	cleanup_close int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		return error_errno(err, "process.terminal: open %s", name);
-	if (l->b->console_height || l->b->console_width) {
-		struct winsize ws = {.ws_row = l->b->console_height, .ws_col = l->b->console_width};
-		ioctl(slave, TIOCSWINSZ, &ws);
-	}
-	char data = 0;
-	struct iovec iov = {.iov_base = &data, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control = {0};
-	struct msghdr msg = {.msg_iov = &iov,
-	                     .msg_iovlen = 1,
-	                     .msg_control = control.buf,
-	                     .msg_controllen = sizeof(control.buf)};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-	if (sendmsg(l->console_fd, &msg, MSG_NOSIGNAL) < 0)
-		return error_errno(err, "process.terminal: send the pty to the console socket");
-	close_fd(&l->console_fd);
-	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-		return error_errno(err, "process.terminal: make %s the controlling terminal", name);
-	for (int fd = 0; fd < 3; fd++)
-		if (dup2(slave, fd) < 0)
-			return error_errno(err, "process.terminal: stdio on %s", name);
-	return 0;
-}
-
 /* In the container's first process, its mounts made, before pivot_root: wait for the
  * createRuntime hooks, then run the createContainer ones here, in the container's namespaces. */
 static int launch_assembled(void *ctx, const struct run_plan *plan, const char *root, struct error *err)
@@ -241,8 +200,13 @@ static int launch_before_exec(void *ctx, const struct run_plan *plan, struct err
 {
 	struct launch *l = ctx;
 	(void)plan;
-	if (l->b->terminal && setup_terminal(l, err) < 0)
-		return -1;
+	if (l->b->terminal) {
+		if (console_setup(l->console_fd, l->b->console_height, l->b->console_width, err) < 0) {
+			error_prefix(err, "process.terminal");
+			return -1;
+		}
+		close_fd(&l->console_fd);
+	}
 	if (fs_write_all(l->ready[1], "R", 1) < 0)
 		return error_errno(err, "tell the runtime the container is created");
 	close_fd(&l->ready[1]);
@@ -303,14 +267,8 @@ static int connect_console(struct launch *l, const char *path, struct error *err
 		return error_set(err, EINVAL,
 		                 "config.json: process.terminal true needs --console-socket SOCKET (or set "
 		                 "it to false)");
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return error_set(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
-	strcpy(addr.sun_path, path);
-	l->console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l->console_fd < 0 || connect(l->console_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return error_errno(err, "--console-socket %s", path);
-	return 0;
+	l->console_fd = console_connect(path, err);
+	return l->console_fd < 0 ? -1 : 0;
 }
 
 static void launch_free(struct launch *l)

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/console.h"
 #include "runtime/environ.h"
 #include "runtime/rootfs.h"
 #include "runtime/spawn.h"
@@ -114,25 +115,36 @@ static _Noreturn void child_fail(int report_fd, int exit_code, const struct erro
 	_exit(exit_code);
 }
 
-static _Noreturn void exec_command(char *const *argv, char *const *env, int report_fd,
-                                   const sigset_t *old_mask)
+static _Noreturn void exec_command(const struct join_options *o, char *const *env, int console_fd,
+                                   bool with_parent, int report_fd, const sigset_t *old_mask)
 {
 	struct error err;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (with_parent)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	if (console_fd >= 0) {
+		if (console_setup(console_fd, o->console_rows, o->console_cols, &err) < 0) {
+			error_prefix(&err, "--tty");
+			child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
+		}
+		close(console_fd);
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		error_errno(&err, "no_new_privs");
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
-	int code = spawn_exec(argv, env, &err);
+	int code = spawn_exec(o->argv, env, &err);
 	child_fail(report_fd, code, &err);
 }
 
 static _Noreturn void child_main(const struct instance *in, const struct join_options *o, int pidfd,
-                                 int cwd_fd, char *const *env, int report_fd, const sigset_t *old_mask)
+                                 int cwd_fd, int console_fd, char *const *env, int report_fd,
+                                 const sigset_t *old_mask)
 {
 	struct error err;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Detached, it outlives us. */
+	if (!o->detach)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* One call joins them all in the kernel's order (user first), and sets root and cwd to the
 	 * mount namespace's root: the container's, after its pivot_root. */
 	if (setns(pidfd, in->namespaces & JOINABLE) < 0) {
@@ -164,15 +176,17 @@ static _Noreturn void child_main(const struct instance *in, const struct join_op
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
 	if (!(in->namespaces & CLONE_NEWPID))
-		exec_command(o->argv, env, report_fd, old_mask);
+		exec_command(o, env, console_fd, !o->detach, report_fd, old_mask);
 	pid_t pid = fork();
 	if (pid < 0) {
 		error_errno(&err, "fork");
 		child_fail(report_fd, SPAWN_EXIT_SETUP, &err);
 	}
 	if (pid == 0)
-		exec_command(o->argv, env, report_fd, old_mask);
+		exec_command(o, env, console_fd, true, report_fd, old_mask);
 	close(report_fd);
+	if (console_fd >= 0)
+		close(console_fd);
 	_exit(spawn_supervise(pid, false));
 }
 
@@ -202,6 +216,9 @@ int join_run(const struct instance *in, const struct join_options *o, struct err
 		error_set(err, ESRCH, "process %d ended", (int)in->pid);
 		return SPAWN_EXIT_SETUP;
 	}
+	cleanup_close int console_fd = o->console_socket ? console_connect(o->console_socket, err) : -1;
+	if (o->console_socket && console_fd < 0)
+		return SPAWN_EXIT_SETUP;
 	sigset_t set, old_mask;
 	spawn_signal_set(&set);
 	int report[2];
@@ -219,9 +236,11 @@ int join_run(const struct instance *in, const struct join_options *o, struct err
 	}
 	if (pid == 0) {
 		close(report[0]);
-		child_main(in, o, pidfd, cwd_fd, env, report[1], &old_mask);
+		child_main(in, o, pidfd, cwd_fd, console_fd, env, report[1], &old_mask);
 	}
 	close(report[1]);
+	if (console_fd >= 0)
+		close(steal_fd(&console_fd));
 	struct join_report rep;
 	ssize_t n;
 	do
@@ -234,8 +253,19 @@ int join_run(const struct instance *in, const struct join_options *o, struct err
 		rc = n == (ssize_t)sizeof(rep) ? rep.exit_code : SPAWN_EXIT_SETUP;
 		goto out;
 	}
-	rc = spawn_supervise(pid, false);
+	if (o->pid_file) {
+		char text[32];
+		int len = snprintf(text, sizeof(text), "%d", (int)pid);
+		if (fs_write_file_atomic(o->pid_file, text, (size_t)len, 0644, err) < 0) {
+			error_prefix(err, "--pid-file");
+			/* It runs, and nobody would know its pid: it goes. */
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			goto out;
+		}
+	}
 	error_clear(err);
+	rc = o->detach ? 0 : spawn_supervise(pid, false);
 out:
 	close(report[0]);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);

@@ -320,6 +320,70 @@ got-term"
 	[ "$status" -eq 5 ]
 }
 
+@test "exec --tty gives the program a pty whose master goes to --console-socket" {
+	set_args sleep 100
+	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	wait_status c running
+	console_socket "$TEST_TMP/term.out"
+	run --separate-stderr oci exec --tty --console-socket "$TEST_TMP/console.sock" c sh -c 'tty; echo term-ok'
+	[ "$status" -eq 0 ]
+	wait "$CONSOLE_PID"
+	[[ "$(tr -d '\r' <"$TEST_TMP/term.out")" == /dev/pts/*$'\n'term-ok ]]
+}
+
+@test "exec -p with process.terminal true sizes the pty from consoleSize" {
+	set_args sleep 100
+	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	wait_status c running
+	echo '{"terminal": true, "consoleSize": {"height": 30, "width": 100}, "args": ["stty", "size"]}' >"$TEST_TMP/process.json"
+	chown "$TEST_USER:" "$TEST_TMP/process.json"
+	console_socket "$TEST_TMP/term.out"
+	run --separate-stderr oci exec --console-socket "$TEST_TMP/console.sock" -p "$TEST_TMP/process.json" c
+	[ "$status" -eq 0 ]
+	wait "$CONSOLE_PID"
+	same "$(tr -d '\r' <"$TEST_TMP/term.out")" "30 100"
+}
+
+@test "exec --tty without --console-socket is refused with the fix" {
+	set_args sleep 100
+	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	wait_status c running
+	run --separate-stderr oci exec --tty c true
+	[ "$status" -ne 0 ]
+	same "${#stderr_lines[@]}" 1
+	[[ "$stderr" == "burrow oci exec: --tty needs --console-socket SOCKET"* ]]
+}
+
+@test "exec --detach returns while the program runs on, and --pid-file names it" {
+	set_args sleep 100
+	oci run -d -b "$TEST_TMP/bundle" c >/dev/null 2>&1
+	wait_status c running
+	oci exec -d --pid-file "$TEST_TMP/exec.pid" c \
+		sh -c 'while [ ! -e /dev/shm/go ]; do sleep 0.1; done; echo after >/dev/shm/done' \
+		</dev/null >/dev/null 2>&1 &
+	local exec_pid=$! i
+	for i in $(seq 100); do
+		kill -0 "$exec_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	# Still waiting for its program: let that end, and fail.
+	if kill -0 "$exec_pid" 2>/dev/null; then
+		oci exec c touch /dev/shm/go
+		false
+	fi
+	wait "$exec_pid"
+	local pid
+	pid=$(cat "$TEST_TMP/exec.pid")
+	kill -0 "$pid"
+	oci exec c touch /dev/shm/go
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	run --separate-stderr oci exec c cat /dev/shm/done
+	same "$output" after
+}
+
 @test "features reports what burrow supports as JSON" {
 	run --separate-stderr oci features
 	[ "$status" -eq 0 ]

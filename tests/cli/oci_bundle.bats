@@ -123,20 +123,6 @@ PATH=/bin"
 	same "$stderr" err
 }
 
-# console_socket OUT [INPUT]: a console socket at $TEST_TMP/console.sock, run by the user in
-# the background, copying the container's terminal to OUT.
-console_socket() {
-	cp "$BATS_TEST_DIRNAME/fixtures/console_socket.py" "$TEST_TMP/"
-	as_user python3 "$TEST_TMP/console_socket.py" "$TEST_TMP/console.sock" "$@" &
-	CONSOLE_PID=$!
-	local i
-	for i in $(seq 50); do
-		[ -S "$TEST_TMP/console.sock" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 @test "process.terminal true gives the program a pty sent to --console-socket" {
 	edit_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}'
 	set_args sh -c 'tty; stty size; echo term-ok'
