@@ -18,6 +18,7 @@
 #include "oci/config.h"
 #include "oci/state.h"
 #include "util/cleanup.h"
+#include "util/strv.h"
 
 static const struct oci_host host = {.uid = 1000, .gid = 100, .hostname = "node1"};
 
@@ -118,12 +119,14 @@ static void test_process_fields_fill_the_plan(void **state)
 	struct oci_bundle b;
 	struct error err;
 	assert_int_equal(
-	        parse_with("",
-	                   "\"env\": [\"A=1\"], \"user\": {\"umask\": 18, \"additionalGids\": [4, 9]}, "
-	                   "\"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_SYS_ADMIN\"], \"ambient\": "
-	                   "[\"CAP_KILL\"]}, \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 10, "
-	                   "\"hard\": 20}], \"noNewPrivileges\": true, \"oomScoreAdj\": -5",
-	                   &b, &err),
+	        parse_with(
+	                "",
+	                "\"env\": [\"A=1\"], \"user\": {\"umask\": 18, \"additionalGids\": [4, 9]}, "
+	                "\"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_SYS_ADMIN\"], \"permitted\": "
+	                "[\"CAP_KILL\"], \"inheritable\": [\"CAP_KILL\"], \"ambient\": [\"CAP_KILL\"]}, "
+	                "\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 10, "
+	                "\"hard\": 20}], \"noNewPrivileges\": true, \"oomScoreAdj\": -5",
+	                &b, &err),
 	        0);
 	const struct plan_process *p = &b.plan.process;
 	assert_string_equal(b.plan.env[0], "A=1");
@@ -135,6 +138,7 @@ static void test_process_fields_fill_the_plan(void **state)
 	assert_true(p->cap_bounding == ((UINT64_C(1) << 5) | (UINT64_C(1) << 21)));
 	assert_true(p->cap_ambient == (UINT64_C(1) << 5));
 	assert_true(p->cap_effective == 0);
+	assert_true(p->cap_inheritable == (UINT64_C(1) << 5));
 	assert_int_equal(p->n_rlimits, 1);
 	assert_int_equal(p->rlimits[0].resource, RLIMIT_NOFILE);
 	assert_true(p->rlimits[0].soft == 10 && p->rlimits[0].hard == 20);
@@ -142,6 +146,40 @@ static void test_process_fields_fill_the_plan(void **state)
 	assert_true(p->oom_score_adj_set);
 	assert_int_equal(p->oom_score_adj, -5);
 	oci_bundle_free(&b);
+}
+
+static void test_ambient_caps_not_permitted_and_inheritable_are_dropped(void **state)
+{
+	struct oci_bundle b;
+	struct error err;
+	/* runc spec --rootless: ambient capabilities that are permitted but not inheritable. */
+	assert_int_equal(parse_with("",
+	                            "\"capabilities\": {\"permitted\": [\"CAP_KILL\", \"CAP_CHOWN\"], "
+	                            "\"inheritable\": [\"CAP_CHOWN\"], \"ambient\": [\"CAP_KILL\", "
+	                            "\"CAP_CHOWN\", \"CAP_SYS_ADMIN\"]}",
+	                            &b, &err),
+	                 0);
+	assert_true(b.plan.process.cap_ambient == (UINT64_C(1) << 0));
+	oci_bundle_free(&b);
+}
+
+static void test_a_process_json_gives_terminal_and_console_size(void **state)
+{
+	static const char text[] = "{\"terminal\": true, \"consoleSize\": {\"height\": 30, \"width\": "
+	                           "100}, \"args\": [\"sh\"], \"cwd\": \"/tmp\"}";
+	cleanup_strv char **argv = NULL;
+	cleanup_strv char **env = NULL;
+	cleanup_free char *cwd = NULL;
+	struct oci_process_extra extra;
+	struct error err;
+	error_clear(&err);
+	assert_int_equal(oci_process_parse(text, strlen(text), &argv, &env, &cwd, &extra, &err), 0);
+	assert_string_equal(argv[0], "sh");
+	assert_null(env);
+	assert_string_equal(cwd, "/tmp");
+	assert_true(extra.terminal);
+	assert_int_equal(extra.console_height, 30);
+	assert_int_equal(extra.console_width, 100);
 }
 
 static void test_terminal_and_console_size_are_kept(void **state)
@@ -442,6 +480,8 @@ int main(void)
 	        cmocka_unit_test(test_names_of_caps_rlimits_and_signals),
 	        cmocka_unit_test(test_ids_are_checked),
 	        cmocka_unit_test(test_state_record_round_trips),
+	        cmocka_unit_test(test_ambient_caps_not_permitted_and_inheritable_are_dropped),
+	        cmocka_unit_test(test_a_process_json_gives_terminal_and_console_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
