@@ -67,6 +67,24 @@ static char *state_text(const struct oci_state *s, enum oci_status status)
 	return text;
 }
 
+/* The state and a NUL to the container's process; a process that ended gives EPIPE, not
+ * SIGPIPE. 0, or -1 with errno. */
+static int send_state(int fd, const struct oci_state *s)
+{
+	cleanup_free char *text = state_text(s, OCI_STATUS_CREATED);
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigaction(SIGPIPE, &ign, &old);
+	int rc = fs_write_all(fd, text, strlen(text) + 1);
+	int saved = errno;
+	sigaction(SIGPIPE, &old, NULL);
+	errno = saved;
+	return rc;
+}
+
 static int run_hooks(const struct oci_bundle *b, enum oci_hook_kind kind, const char *name,
                      const struct oci_state *s, enum oci_status status, struct error *err)
 {
@@ -141,8 +159,7 @@ static int launch_created(void *ctx, pid_t pid, struct error *err)
 	    oci_state_write(l->dir_fd, &l->state, err) < 0 ||
 	    run_hooks(l->b, OCI_HOOK_CREATE_RUNTIME, "createRuntime", &l->state, OCI_STATUS_CREATED, err) < 0)
 		return -1;
-	cleanup_free char *created = state_text(&l->state, OCI_STATUS_CREATED);
-	if (!created || fs_write_all(l->go[1], created, strlen(created) + 1) < 0)
+	if (send_state(l->go[1], &l->state) < 0)
 		return error_errno(err, "resume the container's process");
 	close_fd(&l->go[1]);
 	bool ready = await_process(l->ready[0]);
@@ -152,8 +169,7 @@ static int launch_created(void *ctx, pid_t pid, struct error *err)
 	if (l->foreground) {
 		if (l->pid_file && write_pid_file(l->pid_file, pid, err) < 0)
 			return -1;
-		cleanup_free char *text = state_text(&l->state, OCI_STATUS_CREATED);
-		if (!text || fs_write_all(l->release_w, text, strlen(text) + 1) < 0)
+		if (send_state(l->release_w, &l->state) < 0)
 			return error_errno(err, "start the container");
 		close_fd(&l->release_w);
 		struct error ignored;
@@ -494,7 +510,6 @@ int oci_start(const char *root, const char *id, struct error *err)
 	cleanup_close int root_fd = -1;
 	struct oci_container c;
 	cleanup_close int fifo = -1;
-	cleanup_free char *text = NULL;
 	if (open_container_locked(root, id, true, &root_fd, &c, err) < 0)
 		return -1;
 	int rc = -1;
@@ -509,15 +524,8 @@ int oci_start(const char *root, const char *id, struct error *err)
 		error_errno(err, "container %s is not waiting to start", id);
 		goto out;
 	}
-	text = state_text(&c.state, OCI_STATUS_CREATED);
 	int flags = fcntl(fifo, F_GETFL);
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-	sigaction(SIGPIPE, &ign, &old);
-	int w = text && flags >= 0 && fcntl(fifo, F_SETFL, flags & ~O_NONBLOCK) == 0
-	                ? fs_write_all(fifo, text, strlen(text) + 1)
-	                : -1;
-	sigaction(SIGPIPE, &old, NULL);
-	if (w < 0) {
+	if (flags < 0 || fcntl(fifo, F_SETFL, flags & ~O_NONBLOCK) < 0 || send_state(fifo, &c.state) < 0) {
 		error_errno(err, "start container %s", id);
 		goto out;
 	}
