@@ -3,6 +3,7 @@
  * threads each holding one read in parallel without a lock (pread on one fd). */
 #include "image/imagefile.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -119,6 +120,17 @@ static uint64_t dir_table_end(const sqfs_super_t *s)
 	return end;
 }
 
+/* Whether a table of count entries of entry_size bytes, whose list of metadata block locations
+ * (8 bytes per 8 KiB block of entries) starts at list_start, can be there at all: libsquashfs
+ * allocates count * entry_size before reading, so a hostile count must not reach it. Each
+ * entry also stands for at least one inode and one byte of the file. */
+static bool table_fits(const sqfs_super_t *s, uint64_t count, uint64_t entry_size, uint64_t list_start)
+{
+	uint64_t blocks = (count * entry_size + SQFS_META_BLOCK_SIZE - 1) / SQFS_META_BLOCK_SIZE;
+	return count <= s->inode_count && count <= s->bytes_used && list_start <= s->bytes_used &&
+	       blocks <= (s->bytes_used - list_start) / sizeof(uint64_t);
+}
+
 /* A decompressor for one thread. libsquashfs's zstd one calls ZSTD_decompress, which makes and
  * frees a decoder context (some 100 KiB, cleared) for every block; this one keeps its context
  * and hands the other codecs to libsquashfs. Used wherever libsquashfs takes a compressor. */
@@ -219,7 +231,8 @@ int imagefile_open(int fd, struct imagefile **out, struct error *err)
 		goto out;
 	}
 	if (!(s->flags & SQFS_FLAG_NO_FRAGMENTS) && s->fragment_table_start != NO_TABLE &&
-	    sqfs_frag_table_read(img->frags, &img->file.base, s, cmp) != 0) {
+	    (!table_fits(s, s->fragment_entry_count, sizeof(sqfs_fragment_t), s->fragment_table_start) ||
+	     sqfs_frag_table_read(img->frags, &img->file.base, s, cmp) != 0)) {
 		rc = error_set(err, EINVAL, "damaged image file: unreadable fragment table");
 		goto out;
 	}
@@ -609,7 +622,12 @@ int imagefile_xattrs(struct imagefile_cursor *cur, const struct imagefile_node *
 	    (s->flags & SQFS_FLAG_NO_XATTRS) || s->xattr_id_table_start == NO_TABLE)
 		return 0;
 	if (!cur->xattrs_loaded) {
-		if (sqfs_xattr_reader_load(cur->xattrs, s, &cur->img->file.base, cur->cmp) != 0)
+		sqfs_xattr_id_table_t head;
+		if (ro_file_read_at(&cur->img->file.base, s->xattr_id_table_start, &head, sizeof(head)) !=
+		            0 ||
+		    !table_fits(s, le32toh(head.xattr_ids), sizeof(sqfs_xattr_id_t),
+		                s->xattr_id_table_start + sizeof(head)) ||
+		    sqfs_xattr_reader_load(cur->xattrs, s, &cur->img->file.base, cur->cmp) != 0)
 			return -EIO;
 		cur->xattrs_loaded = true;
 	}
