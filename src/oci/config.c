@@ -15,78 +15,13 @@
 #include <unistd.h>
 
 #include "runtime/mountspec.h"
+#include "runtime/process_spec.h"
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/strv.h"
 
 #define CONFIG_MAX (4 << 20)
-
-static const char *const cap_names[] = {
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "DAC_READ_SEARCH",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "SETGID",
-        "SETUID",
-        "SETPCAP",
-        "LINUX_IMMUTABLE",
-        "NET_BIND_SERVICE",
-        "NET_BROADCAST",
-        "NET_ADMIN",
-        "NET_RAW",
-        "IPC_LOCK",
-        "IPC_OWNER",
-        "SYS_MODULE",
-        "SYS_RAWIO",
-        "SYS_CHROOT",
-        "SYS_PTRACE",
-        "SYS_PACCT",
-        "SYS_ADMIN",
-        "SYS_BOOT",
-        "SYS_NICE",
-        "SYS_RESOURCE",
-        "SYS_TIME",
-        "SYS_TTY_CONFIG",
-        "MKNOD",
-        "LEASE",
-        "AUDIT_WRITE",
-        "AUDIT_CONTROL",
-        "SETFCAP",
-        "MAC_OVERRIDE",
-        "MAC_ADMIN",
-        "SYSLOG",
-        "WAKE_ALARM",
-        "BLOCK_SUSPEND",
-        "AUDIT_READ",
-        "PERFMON",
-        "BPF",
-        "CHECKPOINT_RESTORE",
-};
-
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_names[] = {
-        {"RLIMIT_AS", RLIMIT_AS},
-        {"RLIMIT_CORE", RLIMIT_CORE},
-        {"RLIMIT_CPU", RLIMIT_CPU},
-        {"RLIMIT_DATA", RLIMIT_DATA},
-        {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-        {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-        {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-        {"RLIMIT_NICE", RLIMIT_NICE},
-        {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-        {"RLIMIT_NPROC", RLIMIT_NPROC},
-        {"RLIMIT_RSS", RLIMIT_RSS},
-        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-        {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-        {"RLIMIT_STACK", RLIMIT_STACK},
-};
 
 static const struct {
 	const char *name;
@@ -103,20 +38,13 @@ static const struct {
 
 int oci_cap_from_name(const char *name)
 {
-	if (strncmp(name, "CAP_", 4) == 0)
-		name += 4;
-	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
-		if (strcmp(cap_names[i], name) == 0)
-			return (int)i;
-	return -1;
+	return cap_from_name(name);
 }
 
+/* The spec names limits as RLIMIT_*, unlike docker's --ulimit. */
 int oci_rlimit_from_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
-		if (strcmp(rlimit_names[i].name, name) == 0)
-			return rlimit_names[i].resource;
-	return -1;
+	return strncmp(name, "RLIMIT_", 7) == 0 ? rlimit_from_name(name) : -1;
 }
 
 int oci_signal_from_text(const char *text)

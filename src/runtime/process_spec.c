@@ -9,48 +9,49 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+/* Indexed by capability number (linux/capability.h). */
 static const char *const cap_names[] = {
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "DAC_READ_SEARCH",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "SETGID",
-        "SETUID",
-        "SETPCAP",
-        "LINUX_IMMUTABLE",
-        "NET_BIND_SERVICE",
-        "NET_BROADCAST",
-        "NET_ADMIN",
-        "NET_RAW",
-        "IPC_LOCK",
-        "IPC_OWNER",
-        "SYS_MODULE",
-        "SYS_RAWIO",
-        "SYS_CHROOT",
-        "SYS_PTRACE",
-        "SYS_PACCT",
-        "SYS_ADMIN",
-        "SYS_BOOT",
-        "SYS_NICE",
-        "SYS_RESOURCE",
-        "SYS_TIME",
-        "SYS_TTY_CONFIG",
-        "MKNOD",
-        "LEASE",
-        "AUDIT_WRITE",
-        "AUDIT_CONTROL",
-        "SETFCAP",
-        "MAC_OVERRIDE",
-        "MAC_ADMIN",
-        "SYSLOG",
-        "WAKE_ALARM",
-        "BLOCK_SUSPEND",
-        "AUDIT_READ",
-        "PERFMON",
-        "BPF",
-        "CHECKPOINT_RESTORE",
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
 };
 #define N_CAPS (int)(sizeof(cap_names) / sizeof(cap_names[0]))
 
@@ -59,59 +60,14 @@ int cap_from_name(const char *name)
 	if (strncasecmp(name, "CAP_", 4) == 0)
 		name += 4;
 	for (int c = 0; c < N_CAPS; c++)
-		if (strcasecmp(name, cap_names[c]) == 0)
+		if (strcasecmp(name, cap_names[c] + 4) == 0)
 			return c;
 	return -1;
 }
 
 const char *cap_name(int cap)
 {
-	static const char *const full[] = {
-#define X(n) "CAP_" n
-	        X("CHOWN"),
-	        X("DAC_OVERRIDE"),
-	        X("DAC_READ_SEARCH"),
-	        X("FOWNER"),
-	        X("FSETID"),
-	        X("KILL"),
-	        X("SETGID"),
-	        X("SETUID"),
-	        X("SETPCAP"),
-	        X("LINUX_IMMUTABLE"),
-	        X("NET_BIND_SERVICE"),
-	        X("NET_BROADCAST"),
-	        X("NET_ADMIN"),
-	        X("NET_RAW"),
-	        X("IPC_LOCK"),
-	        X("IPC_OWNER"),
-	        X("SYS_MODULE"),
-	        X("SYS_RAWIO"),
-	        X("SYS_CHROOT"),
-	        X("SYS_PTRACE"),
-	        X("SYS_PACCT"),
-	        X("SYS_ADMIN"),
-	        X("SYS_BOOT"),
-	        X("SYS_NICE"),
-	        X("SYS_RESOURCE"),
-	        X("SYS_TIME"),
-	        X("SYS_TTY_CONFIG"),
-	        X("MKNOD"),
-	        X("LEASE"),
-	        X("AUDIT_WRITE"),
-	        X("AUDIT_CONTROL"),
-	        X("SETFCAP"),
-	        X("MAC_OVERRIDE"),
-	        X("MAC_ADMIN"),
-	        X("SYSLOG"),
-	        X("WAKE_ALARM"),
-	        X("BLOCK_SUSPEND"),
-	        X("AUDIT_READ"),
-	        X("PERFMON"),
-	        X("BPF"),
-	        X("CHECKPOINT_RESTORE"),
-#undef X
-	};
-	return cap >= 0 && cap < N_CAPS ? full[cap] : "CAP_?";
+	return cap >= 0 && cap < N_CAPS ? cap_names[cap] : "CAP_?";
 }
 
 static const struct {
