@@ -545,20 +545,6 @@ out:
 	return rc;
 }
 
-static pid_t parent_of(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	struct error ignored;
-	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &ignored);
-	const char *p = text ? strrchr(text, ')') : NULL;
-	int ppid;
-	char state;
-	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
-		return -1;
-	return (pid_t)ppid;
-}
-
 /* top and every descendant of it, top first, from one pass over /proc. */
 static int descendants(pid_t top, pid_t **pids, size_t *n, struct error *err)
 {
@@ -588,7 +574,7 @@ static int descendants(pid_t top, pid_t **pids, size_t *n, struct error *err)
 			return error_set(err, ENOMEM, "out of memory");
 		}
 		all[count] = (pid_t)v;
-		parents[count++] = parent_of((pid_t)v);
+		parents[count++] = instance_process_parent((pid_t)v);
 	}
 	closedir(d);
 	pid_t *out = calloc(count + 1, sizeof(*out));
@@ -646,7 +632,7 @@ int oci_kill(const char *root, const char *id, int sig, bool all, struct error *
 	for (size_t i = n; i-- > 1;) {
 		/* Each checked as the container's process is: the owner's, and still a child of one. */
 		int fd = oci_process_pidfd(pids[i], c.state.owner);
-		pid_t parent = fd >= 0 ? parent_of(pids[i]) : -1;
+		pid_t parent = fd >= 0 ? instance_process_parent(pids[i]) : -1;
 		bool known = false;
 		for (size_t k = 0; k < n; k++)
 			known = known || (parent == pids[k] && k != i);

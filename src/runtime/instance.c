@@ -144,6 +144,18 @@ int instance_process_start_time(pid_t pid, uint64_t *start_time, struct error *e
 	return 0;
 }
 
+pid_t instance_process_parent(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	struct error ignored;
+	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &ignored);
+	/* After the command name's last ')': the state, then the parent pid. */
+	const char *p = text ? strrchr(text, ')') : NULL;
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
 bool instance_alive(const struct instance *in)
 {
 	struct error err;

@@ -31,6 +31,8 @@ int instance_parse(const char *text, size_t len, struct instance *in, struct err
 int instance_stat_start_time(const char *stat, uint64_t *start_time);
 /* The start time of a live process; -1 with err (code ESRCH when it is gone). */
 int instance_process_start_time(pid_t pid, uint64_t *start_time, struct error *err);
+/* The parent pid of a live process (field 4 of /proc/PID/stat); -1 when it is gone. */
+pid_t instance_process_parent(pid_t pid);
 
 /* True when in's process still runs: the pid exists and has the recorded start time. */
 bool instance_alive(const struct instance *in);

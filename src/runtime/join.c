@@ -49,22 +49,10 @@ static pid_t program_pid(const struct instance *in)
 	return child > 0 ? (pid_t)child : in->pid;
 }
 
-/* The parent pid in /proc/PID/stat (field 4, after the command name's last ')'). */
 static int dup_cloexec(int fd, struct error *err)
 {
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	return copy >= 0 ? copy : error_errno(err, "dup");
-}
-
-static pid_t parent_of(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	struct error err;
-	cleanup_free char *text = fs_read_file_at(AT_FDCWD, path, false, 4096, NULL, &err);
-	const char *p = text ? strrchr(text, ')') : NULL;
-	int ppid;
-	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
 }
 
 /* The pidfd to join through. With a PID namespace, the program's: the init there is burrow,
@@ -77,7 +65,7 @@ static int open_join_pidfd(const struct instance *in, pid_t program, int instanc
 	int fd = (int)syscall(SYS_pidfd_open, program, 0);
 	if (fd < 0)
 		return error_errno(err, "process %d", (int)program);
-	if (parent_of(program) != in->pid || !instance_alive(in)) {
+	if (instance_process_parent(program) != in->pid || !instance_alive(in)) {
 		close(fd);
 		return error_set(err, ESRCH, "process %d ended", (int)in->pid);
 	}
