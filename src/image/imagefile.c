@@ -40,16 +40,20 @@ struct ro_file {
 };
 
 /* Decoded data blocks shared by all cursors: a read that straddles two blocks, the kernel's
- * next read landing on another thread, or a fragment block holding many small files, decode a
- * block once. Direct-mapped by the block's place in the file; a slot is filled under its own
- * lock, so a second reader of the same block waits for the first instead of decoding it too.
- * Buffers are allocated on first use: a start that reads little pays for little. */
+ * next read landing on another thread, a fragment block holding many small files, or a block
+ * decoded ahead (imagefile_prefetch), decode a block once. Any slot may hold any block (the
+ * least recently used one gives way), found under one index lock held only for a scan; a slot
+ * is filled and copied out under its own lock, so a second reader of the same block waits for
+ * the first instead of decoding it too. Buffers are allocated on first use: a start that reads
+ * little pays for little. */
 #define CACHE_SLOTS 64
 #define CACHE_BYTES (8u << 20) /* at most this much decoded data: fewer slots for big blocks */
 
 struct cache_slot {
-	pthread_mutex_t lock;
-	uint64_t where; /* the block's offset in the file + 1; 0: empty */
+	pthread_mutex_t fill;
+	uint64_t where; /* the block's offset in the file + 1; 0: empty. Set under both locks */
+	uint64_t used;  /* when last looked up (the index's clock), under the index lock */
+	bool valid;     /* data holds the decoded block, under fill */
 	uint32_t len;
 	uint8_t *data;
 };
@@ -61,7 +65,9 @@ struct imagefile {
 	sqfs_frag_table_t *frags;
 	uint64_t dir_table_end;
 	bool cache_ready;
-	unsigned cache_shift; /* 64 - log2(slots in use) */
+	pthread_mutex_t cache_index;
+	uint64_t cache_clock;
+	size_t cache_slots; /* in use: CACHE_SLOTS, fewer for big blocks */
 	struct cache_slot cache[CACHE_SLOTS];
 };
 
@@ -72,6 +78,7 @@ struct imagefile_cursor {
 	sqfs_xattr_reader_t *xattrs;
 	bool xattrs_loaded;
 	uint8_t *packed; /* a compressed data block as read from the file, allocated on first use */
+	uint8_t *ahead;  /* a block decoded ahead, on its way into the cache */
 };
 
 static void ro_file_destroy(sqfs_object_t *obj)
@@ -136,7 +143,8 @@ static bool table_fits(const sqfs_super_t *s, uint64_t count, uint64_t entry_siz
  * and hands the other codecs to libsquashfs. Used wherever libsquashfs takes a compressor. */
 struct decoder {
 	sqfs_compressor_t base;
-	sqfs_compressor_t *inner;
+	sqfs_compressor_config_t cfg;
+	sqfs_compressor_t *inner; /* NULL for zstd: libsquashfs's would make an encoder too */
 	ZSTD_DCtx *zstd;
 };
 
@@ -154,8 +162,7 @@ static sqfs_s32 decoder_do_block(sqfs_compressor_t *cmp, const sqfs_u8 *in, sqfs
 
 static void decoder_get_configuration(const sqfs_compressor_t *cmp, sqfs_compressor_config_t *cfg)
 {
-	const struct decoder *d = (const struct decoder *)cmp;
-	d->inner->get_configuration(d->inner, cfg);
+	*cfg = ((const struct decoder *)cmp)->cfg;
 }
 
 static int decoder_no_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
@@ -173,7 +180,6 @@ static void decoder_destroy(sqfs_object_t *obj)
 
 static sqfs_compressor_t *new_compressor(const sqfs_super_t *s)
 {
-	sqfs_compressor_config_t cfg;
 	struct decoder *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
@@ -182,10 +188,10 @@ static sqfs_compressor_t *new_compressor(const sqfs_super_t *s)
 	d->base.write_options = decoder_no_options;
 	d->base.read_options = decoder_no_options;
 	d->base.do_block = decoder_do_block;
-	if (sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)s->compression_id, s->block_size,
+	bool zstd = s->compression_id == SQFS_COMP_ZSTD;
+	if (sqfs_compressor_config_init(&d->cfg, (SQFS_COMPRESSOR)s->compression_id, s->block_size,
 	                                SQFS_COMP_FLAG_UNCOMPRESS) != 0 ||
-	    sqfs_compressor_create(&cfg, &d->inner) != 0 ||
-	    (s->compression_id == SQFS_COMP_ZSTD && !(d->zstd = ZSTD_createDCtx()))) {
+	    (zstd ? !(d->zstd = ZSTD_createDCtx()) : sqfs_compressor_create(&d->cfg, &d->inner) != 0)) {
 		decoder_destroy(&d->base.base);
 		return NULL;
 	}
@@ -237,10 +243,11 @@ int imagefile_open(int fd, struct imagefile **out, struct error *err)
 		goto out;
 	}
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		pthread_mutex_init(&img->cache[i].lock, NULL);
-	img->cache_shift = 64 - 6;
-	for (size_t slots = CACHE_SLOTS; slots > 4 && slots * s->block_size > CACHE_BYTES; slots /= 2)
-		img->cache_shift++;
+		pthread_mutex_init(&img->cache[i].fill, NULL);
+	pthread_mutex_init(&img->cache_index, NULL);
+	img->cache_slots = CACHE_SLOTS;
+	while (img->cache_slots > 4 && img->cache_slots * s->block_size > CACHE_BYTES)
+		img->cache_slots /= 2;
 	img->cache_ready = true;
 	rc = 0;
 out:
@@ -259,9 +266,11 @@ void imagefile_close(struct imagefile *img)
 	sqfs_destroy(img->ids);
 	sqfs_destroy(img->frags);
 	for (size_t i = 0; img->cache_ready && i < CACHE_SLOTS; i++) {
-		pthread_mutex_destroy(&img->cache[i].lock);
+		pthread_mutex_destroy(&img->cache[i].fill);
 		free(img->cache[i].data);
 	}
+	if (img->cache_ready)
+		pthread_mutex_destroy(&img->cache_index);
 	free(img);
 }
 
@@ -311,6 +320,7 @@ void imagefile_cursor_free(struct imagefile_cursor *cur)
 		return;
 	sqfs_destroy(cur->xattrs);
 	free(cur->packed);
+	free(cur->ahead);
 	sqfs_destroy(cur->dirs);
 	sqfs_destroy(cur->inodes);
 	sqfs_destroy(cur->cmp);
@@ -497,14 +507,82 @@ int imagefile_lookup(struct imagefile_cursor *cur, const struct imagefile_node *
 	return imagefile_node_read(cur, f.ref, out);
 }
 
+/* The slot holding the block at where, its fill lock taken; NULL when none does and wait is
+ * false (the slot is busy). A block in no slot gets the least recently used slot that is not
+ * being filled or read, marked not valid: the caller fills it. */
+static struct cache_slot *cache_slot_take(struct imagefile *img, uint64_t where, bool wait)
+{
+	for (;;) {
+		pthread_mutex_lock(&img->cache_index);
+		struct cache_slot *hit = NULL, *victim = NULL;
+		for (size_t i = 0; i < img->cache_slots && !hit; i++) {
+			struct cache_slot *slot = &img->cache[i];
+			if (slot->where == where + 1)
+				hit = slot;
+			else if ((!victim || slot->used < victim->used) &&
+			         pthread_mutex_trylock(&slot->fill) == 0) {
+				if (victim)
+					pthread_mutex_unlock(&victim->fill);
+				victim = slot;
+			}
+		}
+		struct cache_slot *busy = hit ? hit : victim ? NULL : &img->cache[0];
+		if (hit) {
+			hit->used = ++img->cache_clock;
+			if (victim)
+				pthread_mutex_unlock(&victim->fill);
+		} else if (victim) {
+			victim->where = where + 1;
+			victim->used = ++img->cache_clock;
+			victim->valid = false;
+		}
+		pthread_mutex_unlock(&img->cache_index);
+		if (victim && !hit)
+			return victim;
+		if (!wait)
+			return NULL;
+		/* Every slot busy (more threads than slots), or the block's own being filled. */
+		pthread_mutex_lock(&busy->fill);
+		if (hit && hit->where == where + 1)
+			return hit;
+		pthread_mutex_unlock(&busy->fill);
+	}
+}
+
+/* Decode the block at where (disk bytes in the file) into out, a block's worth; its length. */
+static int block_decode(struct imagefile_cursor *cur, uint64_t where, uint32_t disk, uint8_t *out)
+{
+	uint32_t bs = cur->img->super.block_size;
+	if (!cur->packed && !(cur->packed = malloc(bs)))
+		return -ENOMEM;
+	if (ro_file_read_at(&cur->img->file.base, where, cur->packed, disk) != 0)
+		return -EIO;
+	sqfs_s32 n = cur->cmp->do_block(cur->cmp, cur->packed, disk, out, bs);
+	return n > 0 ? (int)n : -EIO;
+}
+
+/* Decode the block at where into slot, whose fill lock is held. */
+static int cache_slot_fill(struct imagefile_cursor *cur, struct cache_slot *slot, uint64_t where,
+                           uint32_t disk)
+{
+	if (!slot->data && !(slot->data = malloc(cur->img->super.block_size)))
+		return -ENOMEM;
+	int n = block_decode(cur, where, disk, slot->data);
+	if (n < 0)
+		return n;
+	slot->len = (uint32_t)n;
+	slot->valid = true;
+	return 0;
+}
+
 /* Copy len bytes at off of the decoded block stored at where (size: its on-disk size word) to
  * out, decoding it into the shared cache unless it is there. */
 static int block_copy(struct imagefile_cursor *cur, uint64_t where, uint32_t size, uint32_t off, void *out,
                       uint32_t len)
 {
 	struct imagefile *img = cur->img;
-	uint32_t bs = img->super.block_size, disk = SQFS_ON_DISK_BLOCK_SIZE(size);
-	if (disk > bs)
+	uint32_t disk = SQFS_ON_DISK_BLOCK_SIZE(size);
+	if (disk > img->super.block_size)
 		return -EIO;
 	if (!SQFS_IS_BLOCK_COMPRESSED(size)) {
 		/* Stored as is: the page cache of the image file is the cache. */
@@ -512,31 +590,79 @@ static int block_copy(struct imagefile_cursor *cur, uint64_t where, uint32_t siz
 			return -EIO;
 		return ro_file_read_at(&img->file.base, where + off, out, len) != 0 ? -EIO : 0;
 	}
-	/* Fibonacci hashing of the block's place: neighbouring blocks land in different slots. */
-	struct cache_slot *slot = &img->cache[((where >> 9) * 0x9E3779B97F4A7C15ull) >> img->cache_shift];
-	int rc = 0;
-	pthread_mutex_lock(&slot->lock);
-	if (slot->where != where + 1) {
-		slot->where = 0;
-		if ((!slot->data && !(slot->data = malloc(bs))) ||
-		    (!cur->packed && !(cur->packed = malloc(bs)))) {
-			rc = -ENOMEM;
-		} else if (ro_file_read_at(&img->file.base, where, cur->packed, disk) != 0) {
-			rc = -EIO;
-		} else {
-			sqfs_s32 n = cur->cmp->do_block(cur->cmp, cur->packed, disk, slot->data, bs);
-			if (n <= 0)
-				rc = -EIO;
-			else
-				slot->len = (uint32_t)n, slot->where = where + 1;
-		}
-	}
+	struct cache_slot *slot = cache_slot_take(img, where, true);
+	int rc = slot->valid ? 0 : cache_slot_fill(cur, slot, where, disk);
 	if (rc == 0 && (off > slot->len || len > slot->len - off))
 		rc = -EIO;
 	if (rc == 0)
 		memcpy(out, slot->data + off, len);
-	pthread_mutex_unlock(&slot->lock);
+	pthread_mutex_unlock(&slot->fill);
 	return rc;
+}
+
+/* Where block index of file starts in the image, with its size word; -EIO when damaged. */
+static int block_location(const struct imagefile_node *file, size_t index, uint64_t *where, uint32_t *size)
+{
+	const sqfs_inode_generic_t *in = file->inode;
+	if (sqfs_inode_get_file_block_start(in, where) != 0)
+		return -EIO;
+	for (size_t i = 0; i < index; i++)
+		*where += SQFS_ON_DISK_BLOCK_SIZE(in->extra[i]);
+	*size = in->extra[index];
+	return 0;
+}
+
+size_t imagefile_block_count(const struct imagefile_node *file)
+{
+	return S_ISREG(file->st.st_mode) ? sqfs_inode_get_file_block_count(file->inode) : 0;
+}
+
+size_t imagefile_cache_bytes(const struct imagefile *img)
+{
+	return img->cache_slots * img->super.block_size;
+}
+
+/* Whether the block at where is in a slot (decoded, or being decoded). */
+static bool cache_holds(struct imagefile *img, uint64_t where)
+{
+	bool found = false;
+	pthread_mutex_lock(&img->cache_index);
+	for (size_t i = 0; i < img->cache_slots && !found; i++)
+		found = img->cache[i].where == where + 1;
+	pthread_mutex_unlock(&img->cache_index);
+	return found;
+}
+
+int imagefile_prefetch_block(struct imagefile_cursor *cur, const struct imagefile_node *file, size_t index)
+{
+	uint64_t where;
+	uint32_t size;
+	if (index >= imagefile_block_count(file))
+		return -EINVAL;
+	if (block_location(file, index, &where, &size) < 0)
+		return -EIO;
+	uint32_t disk = SQFS_ON_DISK_BLOCK_SIZE(size);
+	if (!SQFS_IS_BLOCK_COMPRESSED(size) || SQFS_IS_SPARSE_BLOCK(size) || cache_holds(cur->img, where))
+		return 0;
+	if (disk > cur->img->super.block_size)
+		return -EIO;
+	/* Decoded outside the cache, with no slot locked: a reader never waits on a thread that
+	 * may be slower (it decodes the block itself), and the buffers swap when done. */
+	if (!cur->ahead && !(cur->ahead = malloc(cur->img->super.block_size)))
+		return -ENOMEM;
+	int n = block_decode(cur, where, disk, cur->ahead);
+	if (n < 0)
+		return n;
+	struct cache_slot *slot = cache_slot_take(cur->img, where, false);
+	if (!slot)
+		return 0; /* a reader was quicker */
+	uint8_t *data = slot->data;
+	slot->data = cur->ahead;
+	cur->ahead = data;
+	slot->len = (uint32_t)n;
+	slot->valid = true;
+	pthread_mutex_unlock(&slot->fill);
+	return 1;
 }
 
 /* Reads go one block at a time (the caller loops): full blocks first, then the tail in a
@@ -557,17 +683,16 @@ long imagefile_read(struct imagefile_cursor *cur, const struct imagefile_node *f
 	size_t n_blocks = sqfs_inode_get_file_block_count(in);
 	if (index < n_blocks) {
 		uint64_t where;
-		if (sqfs_inode_get_file_block_start(in, &where) != 0)
+		uint32_t size_word;
+		if (block_location(file, index, &where, &size_word) < 0)
 			return -EIO;
-		for (size_t i = 0; i < index; i++)
-			where += SQFS_ON_DISK_BLOCK_SIZE(in->extra[i]);
 		uint32_t block_len = left + off < bs ? (uint32_t)(left + off) : bs;
 		uint32_t len = block_len - off < size ? block_len - off : (uint32_t)size;
-		if (SQFS_IS_SPARSE_BLOCK(in->extra[index])) {
+		if (SQFS_IS_SPARSE_BLOCK(size_word)) {
 			memset(buf, 0, len);
 			return len;
 		}
-		int rc = block_copy(cur, where, in->extra[index], off, buf, len);
+		int rc = block_copy(cur, where, size_word, off, buf, len);
 		return rc < 0 ? rc : (long)len;
 	}
 	/* The tail, at frag_off in its fragment block; it is shorter than a block. */
@@ -656,26 +781,86 @@ int imagefile_xattrs(struct imagefile_cursor *cur, const struct imagefile_node *
 	return 0;
 }
 
+/* At most this many symlinks on the way, and directories deep, as the kernel would allow. */
+#define RESOLVE_MAX_LINKS 40
+#define RESOLVE_MAX_DEPTH 256
+
+int imagefile_resolve(struct imagefile_cursor *cur, const char *path, struct imagefile_node *out)
+{
+	/* The walk keeps the references of the directories above (for ".."), and the path yet to
+	 * walk in rest: a symlink's target goes in front of what was left after it. */
+	uint64_t above[RESOLVE_MAX_DEPTH];
+	size_t depth = 0, links = 0;
+	cleanup_free char *rest = strdup(path);
+	if (!rest)
+		return -ENOMEM;
+	struct imagefile_node node;
+	int rc = imagefile_node_read(cur, imagefile_root_ref(cur->img), &node);
+	char *p = rest;
+	while (rc == 0) {
+		p += strspn(p, "/");
+		if (*p == '\0')
+			break;
+		size_t len = strcspn(p, "/");
+		char *name = p;
+		p += len;
+		if (*p)
+			*p++ = '\0';
+		if (strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0) {
+			uint64_t up = depth ? above[--depth] : imagefile_root_ref(cur->img);
+			imagefile_node_free(&node);
+			rc = imagefile_node_read(cur, up, &node);
+			continue;
+		}
+		struct imagefile_node child;
+		if ((rc = imagefile_lookup(cur, &node, name, &child)) < 0)
+			break;
+		if (!S_ISLNK(child.st.st_mode)) {
+			if (depth == RESOLVE_MAX_DEPTH) {
+				imagefile_node_free(&child);
+				rc = -ENAMETOOLONG;
+				break;
+			}
+			above[depth++] = node.ref;
+			imagefile_node_free(&node);
+			node = child;
+			continue;
+		}
+		cleanup_free char *target = NULL;
+		rc = ++links > RESOLVE_MAX_LINKS ? -ELOOP : imagefile_readlink(&child, &target);
+		imagefile_node_free(&child);
+		char *joined = NULL;
+		if (rc == 0 && asprintf(&joined, "%s/%s", target, p) < 0)
+			rc = -ENOMEM;
+		if (rc < 0)
+			break;
+		free(rest);
+		rest = p = joined;
+		if (target[0] == '/') {
+			depth = 0;
+			imagefile_node_free(&node);
+			rc = imagefile_node_read(cur, imagefile_root_ref(cur->img), &node);
+		}
+	}
+	if (rc < 0) {
+		if (node.inode)
+			imagefile_node_free(&node);
+		return rc;
+	}
+	*out = node;
+	return 0;
+}
+
 char *imagefile_read_path(struct imagefile *img, const char *path, size_t max, size_t *len, struct error *err)
 {
 	struct imagefile_cursor *cur = imagefile_cursor_new(img, err);
 	if (!cur)
 		return NULL;
-	struct imagefile_node node;
+	struct imagefile_node node = {0};
 	char *out = NULL;
-	int rc = imagefile_node_read(cur, imagefile_root_ref(img), &node);
-	cleanup_free char *copy = strdup(path);
-	if (!copy)
-		rc = -ENOMEM;
-	char *save = NULL;
-	for (char *part = rc == 0 ? strtok_r(copy, "/", &save) : NULL; part && rc == 0;
-	     part = strtok_r(NULL, "/", &save)) {
-		struct imagefile_node child;
-		rc = imagefile_lookup(cur, &node, part, &child);
-		imagefile_node_free(&node);
-		if (rc == 0)
-			node = child;
-	}
+	int rc = imagefile_resolve(cur, path, &node);
 	if (rc == 0 && !S_ISREG(node.st.st_mode))
 		rc = -EINVAL;
 	if (rc == 0 && (uint64_t)node.st.st_size > max)

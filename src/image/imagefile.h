@@ -40,6 +40,9 @@ void imagefile_node_free(struct imagefile_node *node);
 /* Find name in directory dir; the entry's node in *out. */
 int imagefile_lookup(struct imagefile_cursor *cur, const struct imagefile_node *dir, const char *name,
                      struct imagefile_node *out);
+/* The node at path, an absolute path inside the image, following symlinks as the kernel would
+ * with the image as the root ("/.." is "/"). */
+int imagefile_resolve(struct imagefile_cursor *cur, const char *path, struct imagefile_node *out);
 /* Call fn for each entry of dir (name, inode reference, mode's type bits), in order; a
  * non-zero return from fn stops the walk and is returned. */
 typedef int (*imagefile_entry_fn)(void *ctx, const char *name, uint64_t ref, mode_t type);
@@ -48,6 +51,13 @@ int imagefile_list(struct imagefile_cursor *cur, const struct imagefile_node *di
 /* Read up to size bytes of a regular file from offset; the count read (0 at the end). */
 long imagefile_read(struct imagefile_cursor *cur, const struct imagefile_node *file, uint64_t offset,
                     void *buf, size_t size);
+/* How many data blocks a regular file has (a tail kept in a fragment block not counted). */
+size_t imagefile_block_count(const struct imagefile_node *file);
+/* Decode block index of file into the shared cache of decoded blocks ahead of its reads, unless
+ * it is there or another thread is on it: 1 when done, 0 when there was nothing to do. */
+int imagefile_prefetch_block(struct imagefile_cursor *cur, const struct imagefile_node *file, size_t index);
+/* How much decoded data the shared cache holds at most. */
+size_t imagefile_cache_bytes(const struct imagefile *img);
 /* A symlink's target, NUL-terminated, malloc'd in *out. */
 int imagefile_readlink(const struct imagefile_node *link, char **out);
 /* Call fn for each xattr of node with its full name ("user.x") and value. */

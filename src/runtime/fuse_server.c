@@ -16,6 +16,7 @@
 
 #include <fuse3/fuse_lowlevel.h>
 
+#include "runtime/prefetch.h"
 #include "util/cleanup.h"
 
 /* The image never changes while it is served: the kernel may cache everything for long. */
@@ -43,6 +44,7 @@ struct handle {
 
 struct fuse_server {
 	struct imagefile *img;
+	struct prefetcher *prefetch;  /* the caller's, may be NULL */
 	pthread_mutex_t handles_lock; /* taken at open and release only, never by a read */
 	struct handle handles;
 	struct fuse_server_owners owners;
@@ -365,7 +367,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 			break;
 		done += (size_t)n;
 	}
+	/* Decided before the reply: the kernel may release the file (and node) right after it. */
+	bool prefetch = off == 0 && prefetcher_wants(srv->prefetch, node, buf, done);
+	uint64_t ref = node->ref;
 	fuse_reply_buf(req, buf, done);
+	if (prefetch)
+		prefetcher_add_file(srv->prefetch, ref);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -497,8 +504,8 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-int fuse_server_start(struct imagefile *img, int fuse_fd, const struct fuse_server_owners *owners,
-                      struct fuse_server **out, struct error *err)
+int fuse_server_start(struct imagefile *img, struct prefetcher *prefetch, int fuse_fd,
+                      const struct fuse_server_owners *owners, struct fuse_server **out, struct error *err)
 {
 	struct fuse_server *srv = calloc(1, sizeof(*srv));
 	if (!srv) {
@@ -510,6 +517,7 @@ int fuse_server_start(struct imagefile *img, int fuse_fd, const struct fuse_serv
 	srv->handles.next = srv->handles.prev = &srv->handles;
 	srv->owners = *owners;
 	srv->fuse_fd = fuse_fd;
+	srv->prefetch = prefetch;
 	if (pthread_key_create(&srv->cursor_key, cursor_destroy) != 0) {
 		close(fuse_fd);
 		free(srv);

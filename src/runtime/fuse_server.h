@@ -7,6 +7,7 @@
 
 #include "image/imagefile.h"
 #include "runtime/idmap.h"
+#include "runtime/prefetch.h"
 #include "util/error.h"
 
 struct fuse_server;
@@ -19,10 +20,11 @@ struct fuse_server_owners {
 };
 
 /* Serve img (kept open by the caller until fuse_server_stop) on the mounted connection
- * fuse_fd, which the server owns from then on. The loop runs in its own threads; the calling
+ * fuse_fd, which the server owns from then on; files that look worth it go to prefetch (the
+ * caller's, may be NULL) to be decoded ahead. The loop runs in its own threads; the calling
  * thread returns at once. Signals blocked in the caller stay blocked in the workers. */
-int fuse_server_start(struct imagefile *img, int fuse_fd, const struct fuse_server_owners *owners,
-                      struct fuse_server **out, struct error *err);
+int fuse_server_start(struct imagefile *img, struct prefetcher *prefetch, int fuse_fd,
+                      const struct fuse_server_owners *owners, struct fuse_server **out, struct error *err);
 /* End the server: its threads leave when the kernel ends the connection (the mount's namespace
  * is gone). False when they are still serving a moment later (a process of the container
  * outlived the program): the server and its image then stay until the process exits. */

@@ -349,11 +349,13 @@ static _Noreturn void child_main(struct run_plan *plan, const struct spawn_ops *
 struct image_service {
 	int file_fd;
 	struct imagefile *img;
+	struct prefetcher *prefetch;
 	struct fuse_server *server;
 	int sock[2]; /* [0] ours, [1] the child's */
 };
 
-static int image_service_open(struct image_service *s, const char *path, struct error *err)
+static int image_service_open(struct image_service *s, const char *path, const char *argv0,
+                              const char *path_env, struct error *err)
 {
 	s->file_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->file_fd < 0)
@@ -362,6 +364,10 @@ static int image_service_open(struct image_service *s, const char *path, struct 
 		error_prefix(err, "image file %s", path);
 		return -1;
 	}
+	/* The program is decoded ahead while the child sets the container up, from the clone on
+	 * (prefetcher_release). */
+	s->prefetch = prefetcher_new(s->img);
+	prefetcher_add_program(s->prefetch, argv0, path_env);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sock) < 0)
 		return error_errno(err, "socketpair");
 	return 0;
@@ -378,8 +384,9 @@ static void image_service_serve(struct image_service *s, const struct run_plan *
 	                                    .self_gid = idmap_to_inside(&plan->gids, (uint32_t)getgid())};
 	close(s->sock[1]);
 	s->sock[1] = -1;
+	prefetcher_release(s->prefetch);
 	int fd = imagefile_receive_fuse(s->sock[0], &ignored);
-	if (fd >= 0 && fuse_server_start(s->img, fd, &owners, &s->server, &ignored) < 0)
+	if (fd >= 0 && fuse_server_start(s->img, s->prefetch, fd, &owners, &s->server, &ignored) < 0)
 		s->server = NULL;
 }
 
@@ -388,6 +395,7 @@ static void image_service_close(struct image_service *s)
 	/* A server that could not stop yet still reads the image: both go with the process. */
 	if (s->server && !fuse_server_stop(s->server))
 		return;
+	prefetcher_free(s->prefetch);
 	imagefile_close(s->img);
 	for (int i = 0; i < 2; i++)
 		if (s->sock[i] >= 0)
@@ -416,7 +424,8 @@ int spawn_run_with(struct run_plan *plan, const struct spawn_ops *ops, struct er
 	if (sysctl_check(plan, err) < 0 || open_namespaces(plan, ns_fds, err) < 0)
 		goto out;
 	if (plan->overlay.image_file) {
-		if (image_service_open(&image, plan->overlay.image_file, err) < 0)
+		if (image_service_open(&image, plan->overlay.image_file, plan->argv[0], env_path(plan->env),
+		                       err) < 0)
 			goto out;
 		plan->fuse_sock = image.sock[1];
 	}

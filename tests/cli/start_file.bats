@@ -289,6 +289,31 @@ children() {
 	same "$output" "$(printf '3 %s /a/one\n3 %s /a/b/two\n3 %s /three' "$ino" "$ino" "$ino")"
 }
 
+@test "a program reached through links, a script, or a link loop starts as exec would have it" {
+	# The server decodes the program ahead, found in the image as execvp would find it: links
+	# (relative, absolute, through ..), a script's interpreter; a loop must only fail the exec.
+	local tree=$TEST_TMP/programs
+	cp -a "$BUSYBOX_ROOTFS" "$tree"
+	mkdir -p "$tree/usr/local/bin" "$tree/opt/chain"
+	ln -s ../../../opt/chain/echo "$tree/usr/local/bin/echo"
+	ln -s /bin/../bin/echo "$tree/opt/chain/echo"
+	printf '#!/bin/sh\necho "script says $1"\n' >"$tree/usr/local/bin/hello"
+	chmod 0755 "$tree/usr/local/bin/hello"
+	ln -s loop "$tree/usr/local/bin/loop"
+	mksquashfs "$tree" "$TEST_TMP/programs.sqsh" -all-root -quiet -noappend >/dev/null
+	chown "$TEST_USER:" "$TEST_TMP/programs.sqsh"
+	run --separate-stderr as_user burrow start programs.sqsh echo through links
+	[ "$status" -eq 0 ]
+	same "$output" "through links"
+	run --separate-stderr as_user burrow start programs.sqsh hello there
+	[ "$status" -eq 0 ]
+	same "$output" "script says there"
+	run --separate-stderr as_user timeout 20 burrow start programs.sqsh loop
+	[ "$status" -eq 126 ]
+	[[ "$stderr" == *"loop"*"symbolic links"* ]]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
+
 # Unpack a copy of busybox.sqsh named NAME (in TEST_TMP) and print its tree's key dir.
 unpacked_copy() {
 	cp "$FILES/busybox.sqsh" "$TEST_TMP/$1"

@@ -1,7 +1,8 @@
 /* libFuzzer harness for the image file reader: arbitrary bytes as a squashfs image file, opened
  * from memory and walked as the FUSE server and the fallback would (listings, inodes, data,
- * symlinks, xattrs), within limits on depth, entries and bytes. Failures must be errnos, never
- * crashes or reads out of bounds. */
+ * symlinks, xattrs), within limits on depth, entries and bytes; paths resolved and files decoded
+ * ahead as the prefetcher would, with the interpreters their first bytes name. Failures must be
+ * errnos, never crashes or reads out of bounds. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "image/imagefile.h"
+#include "runtime/prefetch.h"
 
 #define MAX_DEPTH   8
 #define MAX_ENTRIES 512
@@ -31,6 +33,13 @@ static int count_xattr(void *ctx, const char *name, const void *value, size_t si
 
 static int visit(void *ctx, const char *name, uint64_t ref, mode_t type);
 
+static void resolve(struct walk *w, const char *path)
+{
+	struct imagefile_node n;
+	if (imagefile_resolve(w->cur, path, &n) == 0)
+		imagefile_node_free(&n);
+}
+
 static void visit_node(struct walk *w, struct imagefile_node *n)
 {
 	imagefile_xattrs(w->cur, n, count_xattr, NULL);
@@ -42,6 +51,11 @@ static void visit_node(struct walk *w, struct imagefile_node *n)
 		long got = imagefile_read(w->cur, n, 0, w->buf, sizeof(w->buf));
 		if (got > (long)sizeof(w->buf))
 			abort();
+		char interp[256];
+		if (got > 0 && prefetch_interpreter(w->buf, (size_t)got, interp, sizeof(interp)))
+			resolve(w, interp);
+		for (size_t i = 0; i < imagefile_block_count(n) && i < 4; i++)
+			imagefile_prefetch_block(w->cur, n, i);
 		imagefile_read(w->cur, n, (uint64_t)n->st.st_size / 2, w->buf, 4096);
 	} else if (S_ISLNK(n->st.st_mode)) {
 		char *target = NULL;
@@ -83,6 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (w.cur && imagefile_node_read(w.cur, imagefile_root_ref(img), &root) == 0) {
 		visit_node(&w, &root);
 		imagefile_node_free(&root);
+	}
+	if (w.cur) {
+		resolve(&w, "/bin/sh");
+		resolve(&w, "/a/../b/./c/..");
 	}
 	size_t len;
 	free(imagefile_read_path(img, "/.burrow/config.json", 1 << 16, &len, &err));

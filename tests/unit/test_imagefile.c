@@ -3,6 +3,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,6 +69,17 @@ static int setup(void **state)
 	assert_int_equal(chmod(path, 0640), 0);
 	snprintf(path, sizeof(path), "%s/link", layer);
 	assert_int_equal(symlink("sub/big", path), 0);
+	/* Links for imagefile_resolve: absolute, relative, through "..", above the root, chained, a
+	 * loop, a directory. */
+	snprintf(path, sizeof(path), "%s/links", layer);
+	assert_int_equal(mkdir(path, 0755), 0);
+	const char *links[][2] = {{"abs", "/sub/big"}, {"rel", "../sub/big"}, {"up", "../../../../hello"},
+	                          {"loop", "loop"},    {"chain1", "chain2"},  {"chain2", "abs"},
+	                          {"dir", "../sub"}};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/links/%s", layer, links[i][0]);
+		assert_int_equal(symlink(links[i][1], path), 0);
+	}
 
 	struct error err;
 	struct flat_tree tree;
@@ -140,7 +152,7 @@ static void test_root_and_listing(void **state)
 	assert_true(S_ISDIR(root.st.st_mode));
 	char names[256] = "";
 	assert_int_equal(imagefile_list(f->cur, &root, collect_names, names), 0);
-	assert_string_equal(names, "hello link@ sparse sub/ ");
+	assert_string_equal(names, "hello link@ links/ sparse sub/ ");
 	imagefile_node_free(&root);
 }
 
@@ -253,6 +265,143 @@ static void test_read_path(void **state)
 	assert_int_equal(err.code, EFBIG);
 }
 
+/* The size of the regular file at path, followed as the kernel would; or the negative errno. */
+static long resolved_size(struct fixture *f, const char *path)
+{
+	struct imagefile_node n;
+	int rc = imagefile_resolve(f->cur, path, &n);
+	if (rc < 0)
+		return rc;
+	long size = S_ISREG(n.st.st_mode) ? (long)n.st.st_size : S_ISDIR(n.st.st_mode) ? -EISDIR : -EINVAL;
+	imagefile_node_free(&n);
+	return size;
+}
+
+static void test_resolve_follows_links_as_the_kernel_would_inside_the_image(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(resolved_size(f, "/sub/big"), BIG_SIZE);
+	assert_int_equal(resolved_size(f, "/links/abs"), BIG_SIZE);
+	assert_int_equal(resolved_size(f, "/links/rel"), BIG_SIZE);
+	assert_int_equal(resolved_size(f, "/links/chain1"), BIG_SIZE);
+	assert_int_equal(resolved_size(f, "/links/dir/big"), BIG_SIZE);
+	assert_int_equal(resolved_size(f, "/links/dir"), -EISDIR);
+	assert_int_equal(resolved_size(f, "/links/up"), 6); /* "/.." is "/" */
+	assert_int_equal(resolved_size(f, "//sub/./../hello"), 6);
+	assert_int_equal(resolved_size(f, "/links/loop"), -ELOOP);
+	assert_int_equal(resolved_size(f, "/links/loop/x"), -ELOOP);
+	assert_int_equal(resolved_size(f, "/hello/x"), -ENOTDIR);
+	assert_int_equal(resolved_size(f, "/links/nothing"), -ENOENT);
+}
+
+static void test_blocks_decoded_ahead_read_back_the_same_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct imagefile_node n;
+	assert_int_equal(walk(f, "hello", &n), 0);
+	assert_int_equal(imagefile_block_count(&n), 0); /* all in a fragment */
+	imagefile_node_free(&n);
+	assert_int_equal(walk(f, "sub/big", &n), 0);
+	assert_int_equal(imagefile_block_count(&n), 2);
+	assert_int_equal(imagefile_prefetch_block(f->cur, &n, 1), 1);
+	assert_int_equal(imagefile_prefetch_block(f->cur, &n, 1), 0); /* there already */
+	assert_int_equal(imagefile_prefetch_block(f->cur, &n, 2), -EINVAL);
+	struct error err;
+	struct imagefile_cursor *other = imagefile_cursor_new(f->img, &err);
+	assert_non_null(other);
+	char *buf = malloc(BIG_SIZE);
+	assert_int_equal(imagefile_read(other, &n, 131072, buf, 131072), 131072);
+	assert_memory_equal(buf, f->big + 131072, 131072);
+	free(buf);
+	imagefile_cursor_free(other);
+	imagefile_node_free(&n);
+}
+
+/* More blocks than the cache of decoded blocks holds, read by threads in different orders while
+ * another decodes ahead: every slot is taken over many times. */
+#define MANY_BLOCKS 80
+#define MANY_SIZE   ((size_t)MANY_BLOCKS * 131072)
+
+struct reader {
+	struct fixture *f;
+	struct imagefile_node *node;
+	int order; /* 0 forward, 1 backward, 2 strided, 3 decoding ahead */
+	int failures;
+};
+
+static void *read_many(void *arg)
+{
+	struct reader *r = arg;
+	struct error err;
+	struct imagefile_cursor *cur = imagefile_cursor_new(r->f->img, &err);
+	uint32_t page[1024];
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < MANY_BLOCKS; i++) {
+			size_t b = r->order == 1   ? MANY_BLOCKS - 1 - i
+			           : r->order == 2 ? (i * 7) % MANY_BLOCKS
+			                           : i;
+			if (r->order == 3) {
+				r->failures += imagefile_prefetch_block(cur, r->node, b) < 0;
+				continue;
+			}
+			uint64_t off = (uint64_t)b * 131072 + (i % 32) * 4096;
+			if (imagefile_read(cur, r->node, off, page, sizeof(page)) != (long)sizeof(page))
+				r->failures++;
+			else
+				r->failures += page[0] != off / 4096 || page[1023] != off / 4096;
+		}
+	}
+	imagefile_cursor_free(cur);
+	return NULL;
+}
+
+static void test_more_blocks_than_the_cache_holds_read_right_from_many_threads(void **state)
+{
+	struct fixture *f = *state;
+	char layer[128], path[256];
+	snprintf(layer, sizeof(layer), "%s/many", f->dir);
+	assert_int_equal(mkdir(layer, 0755), 0);
+	/* Each 4 KiB page holds its own number: compresses well, and no two blocks are the same. */
+	uint32_t *data = malloc(MANY_SIZE);
+	for (size_t i = 0; i < MANY_SIZE / 4; i++)
+		data[i] = (uint32_t)(i / 1024);
+	write_file(layer, "file", data, MANY_SIZE);
+	free(data);
+	struct error err;
+	struct flat_tree tree;
+	assert_int_equal(flatten_init(&tree, &err), 0);
+	char *layers[] = {layer, NULL};
+	assert_int_equal(flatten_layers(&tree, layers, &err), 0);
+	snprintf(path, sizeof(path), "%s/many.sqsh", f->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	struct squashfs_options o = {.compressor = SQFS_COMP_ZSTD, .workers = 2, .clamp_mtime = -1};
+	assert_int_equal(squashfs_write(&tree, fd, &o, &err), 0);
+	flatten_free(&tree);
+	struct imagefile *img;
+	assert_int_equal(imagefile_open(fd, &img, &err), 0);
+	assert_true(imagefile_cache_bytes(img) < MANY_SIZE);
+	struct fixture many = {.img = img};
+	many.cur = imagefile_cursor_new(img, &err);
+	struct imagefile_node node;
+	assert_int_equal(imagefile_resolve(many.cur, "/file", &node), 0);
+	assert_int_equal(imagefile_block_count(&node), MANY_BLOCKS);
+	struct reader readers[4];
+	pthread_t threads[4];
+	for (int i = 0; i < 4; i++) {
+		readers[i] = (struct reader){.f = &many, .node = &node, .order = i};
+		assert_int_equal(pthread_create(&threads[i], NULL, read_many, &readers[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(threads[i], NULL);
+		assert_int_equal(readers[i].failures, 0);
+	}
+	imagefile_node_free(&node);
+	imagefile_cursor_free(many.cur);
+	imagefile_close(img);
+	close(fd);
+}
+
 /* A copy of the image cut to len bytes, opened; the result of imagefile_open. */
 static int open_cut(struct fixture *f, off_t len)
 {
@@ -352,6 +501,12 @@ int main(void)
 	                test_two_cursors_reading_backwards_in_turn_get_the_files_bytes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_symlink_and_missing_names, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_path, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_resolve_follows_links_as_the_kernel_would_inside_the_image, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_blocks_decoded_ahead_read_back_the_same_bytes, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_more_blocks_than_the_cache_holds_read_right_from_many_threads, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_truncated_or_foreign_files_are_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_flatten_below_a_layer, setup, teardown),
 	};
