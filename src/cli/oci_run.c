@@ -94,10 +94,11 @@ static int load(const struct oci_cli *g, const struct launch_flags *f, struct oc
 	return 0;
 }
 
-int oci_cmd_create(const struct oci_cli *g, int argc, char **argv)
+/* create, or run (foreground, or -d: create then start). */
+static int launch(const struct oci_cli *g, bool run, int argc, char **argv)
 {
 	struct launch_flags f;
-	int rc = parse_launch("create", argc, argv, false, &f);
+	int rc = parse_launch(run ? "run" : "create", argc, argv, run, &f);
 	if (rc)
 		return rc;
 	struct error err;
@@ -107,9 +108,22 @@ int oci_cmd_create(const struct oci_cli *g, int argc, char **argv)
 		return rc;
 	struct oci_launch_options o = {
 	        .root = g->root, .id = f.id, .pid_file = f.pid_file, .console_socket = f.console_socket};
-	rc = oci_create(&b, &o, &err) < 0 ? oci_cli_fail(g, &err) : 0;
+	if (!run || f.detach) {
+		rc = oci_create(&b, &o, &err) < 0 || (run && oci_start(g->root, f.id, &err) < 0)
+		             ? oci_cli_fail(g, &err)
+		             : 0;
+	} else {
+		rc = oci_run(&b, &o, &err);
+		if (err.msg[0])
+			oci_cli_fail(g, &err);
+	}
 	oci_bundle_free(&b);
 	return rc;
+}
+
+int oci_cmd_create(const struct oci_cli *g, int argc, char **argv)
+{
+	return launch(g, false, argc, argv);
 }
 
 int oci_cmd_start(const struct oci_cli *g, int argc, char **argv)
@@ -123,26 +137,5 @@ int oci_cmd_start(const struct oci_cli *g, int argc, char **argv)
 
 int oci_cmd_run(const struct oci_cli *g, int argc, char **argv)
 {
-	struct launch_flags f;
-	int rc = parse_launch("run", argc, argv, true, &f);
-	if (rc)
-		return rc;
-	struct error err;
-	error_clear(&err);
-	struct oci_bundle b;
-	if ((rc = load(g, &f, &b, &err)))
-		return rc;
-	struct oci_launch_options o = {
-	        .root = g->root, .id = f.id, .pid_file = f.pid_file, .console_socket = f.console_socket};
-	if (f.detach) {
-		rc = oci_create(&b, &o, &err) < 0 || oci_start(g->root, f.id, &err) < 0
-		             ? oci_cli_fail(g, &err)
-		             : 0;
-	} else {
-		rc = oci_run(&b, &o, &err);
-		if (err.msg[0])
-			oci_cli_fail(g, &err);
-	}
-	oci_bundle_free(&b);
-	return rc;
+	return launch(g, true, argc, argv);
 }
