@@ -152,25 +152,34 @@ static void decode_blocks(struct prefetcher *p, struct imagefile_cursor *cur,
 			return;
 }
 
-/* The file at path, and the interpreter it names, hops levels down at most. */
+static void decode_path(struct prefetcher *p, struct imagefile_cursor *cur, const char *path, int hops);
+
+/* A regular file, and the interpreter it names, hops levels down at most. */
+static void decode_file(struct prefetcher *p, struct imagefile_cursor *cur, const struct imagefile_node *file,
+                        int hops)
+{
+	char head[HEAD_LEN], interp[256];
+	long len = imagefile_read(cur, file, 0, head, sizeof(head));
+	if (len <= 0)
+		return;
+	if (prefetcher_wants(p, file, head, (size_t)len))
+		decode_blocks(p, cur, file);
+	if (hops > 0 && prefetch_interpreter(head, (size_t)len, interp, sizeof(interp)))
+		decode_path(p, cur, interp, hops - 1);
+}
+
+/* The file at path, when it is a regular one, as decode_file. */
 static void decode_path(struct prefetcher *p, struct imagefile_cursor *cur, const char *path, int hops)
 {
 	struct imagefile_node file;
 	if (stopping(p) || imagefile_resolve(cur, path, &file) < 0)
 		return;
-	char head[HEAD_LEN], interp[256];
-	long len = S_ISREG(file.st.st_mode) ? imagefile_read(cur, &file, 0, head, sizeof(head)) : -1;
-	bool next = false;
-	if (len > 0) {
-		if (prefetcher_wants(p, &file, head, (size_t)len))
-			decode_blocks(p, cur, &file);
-		next = hops > 0 && prefetch_interpreter(head, (size_t)len, interp, sizeof(interp));
-	}
+	if (S_ISREG(file.st.st_mode))
+		decode_file(p, cur, &file, hops);
 	imagefile_node_free(&file);
-	if (next)
-		decode_path(p, cur, interp, hops - 1);
 }
 
+/* The first regular file of where, as execvp would take it. */
 static void decode_program(struct prefetcher *p, struct imagefile_cursor *cur, char **where)
 {
 	for (size_t i = 0; where[i] && !stopping(p); i++) {
@@ -178,11 +187,11 @@ static void decode_program(struct prefetcher *p, struct imagefile_cursor *cur, c
 		if (imagefile_resolve(cur, where[i], &file) < 0)
 			continue;
 		bool found = S_ISREG(file.st.st_mode);
+		if (found)
+			decode_file(p, cur, &file, MAX_HOPS);
 		imagefile_node_free(&file);
-		if (found) {
-			decode_path(p, cur, where[i], MAX_HOPS);
+		if (found)
 			return;
-		}
 	}
 }
 

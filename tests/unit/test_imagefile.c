@@ -44,6 +44,22 @@ static void write_file(const char *dir, const char *name, const void *data, size
 	close(fd);
 }
 
+/* The image of the layer dir written by burrow's writer to path; its fd, open for reading. */
+static int write_image(const char *layer, const char *path)
+{
+	struct error err;
+	struct flat_tree tree;
+	assert_int_equal(flatten_init(&tree, &err), 0);
+	char *layers[] = {(char *)layer, NULL};
+	assert_int_equal(flatten_layers(&tree, layers, &err), 0);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	struct squashfs_options o = {.compressor = SQFS_COMP_ZSTD, .workers = 2, .clamp_mtime = -1};
+	assert_int_equal(squashfs_write(&tree, fd, &o, &err), 0);
+	flatten_free(&tree);
+	return fd;
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -82,16 +98,8 @@ static int setup(void **state)
 	}
 
 	struct error err;
-	struct flat_tree tree;
-	assert_int_equal(flatten_init(&tree, &err), 0);
-	char *layers[] = {layer, NULL};
-	assert_int_equal(flatten_layers(&tree, layers, &err), 0);
 	snprintf(path, sizeof(path), "%s/image.sqsh", f->dir);
-	f->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	assert_true(f->fd >= 0);
-	struct squashfs_options o = {.compressor = SQFS_COMP_ZSTD, .workers = 2, .clamp_mtime = -1};
-	assert_int_equal(squashfs_write(&tree, f->fd, &o, &err), 0);
-	flatten_free(&tree);
+	f->fd = write_image(layer, path);
 	assert_int_equal(imagefile_open(f->fd, &f->img, &err), 0);
 	f->cur = imagefile_cursor_new(f->img, &err);
 	assert_non_null(f->cur);
@@ -368,16 +376,8 @@ static void test_more_blocks_than_the_cache_holds_read_right_from_many_threads(v
 	write_file(layer, "file", data, MANY_SIZE);
 	free(data);
 	struct error err;
-	struct flat_tree tree;
-	assert_int_equal(flatten_init(&tree, &err), 0);
-	char *layers[] = {layer, NULL};
-	assert_int_equal(flatten_layers(&tree, layers, &err), 0);
 	snprintf(path, sizeof(path), "%s/many.sqsh", f->dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	struct squashfs_options o = {.compressor = SQFS_COMP_ZSTD, .workers = 2, .clamp_mtime = -1};
-	assert_int_equal(squashfs_write(&tree, fd, &o, &err), 0);
-	flatten_free(&tree);
+	int fd = write_image(layer, path);
 	struct imagefile *img;
 	assert_int_equal(imagefile_open(fd, &img, &err), 0);
 	assert_true(imagefile_cache_bytes(img) < MANY_SIZE);
